@@ -1,0 +1,89 @@
+// Package wal owns vlogd's data directory on disk: the write-ahead log
+// (record framing, segments, group commit, fdatasync, replay, torn-tail
+// handling) and the snapshot files. It knows nothing about vlogs: a record
+// is an opaque []byte that the caller (memstore) encodes. It imports nothing
+// else of vlogd's.
+//
+// # Data directory
+//
+//	DIR/LOCK                              flock'ed while a Log is open
+//	DIR/wal/<first-seq %016x>.wal         segments, named by their first seq
+//	DIR/snap/<seq %016x>-<unix-nanos %016x>.snap   snapshots, a new name each time
+//	DIR/wal/*.tmp, DIR/snap/*.tmp         unfinished creations, removed by Open
+//
+// # Segment file (format version 1)
+//
+// All integers are little-endian. A segment starts with a 24-byte header:
+//
+//	offset  size  field
+//	0       8     magic "VLOGWAL\x00"
+//	8       4     format version, uint32 = 1
+//	12      8     first seq, uint64 (equals the file name)
+//	20      4     CRC-32C (Castagnoli) of bytes 0..19
+//
+// A segment is created as a temporary file holding just the header,
+// fsynced, renamed into place and the directory fsynced, so every segment
+// on disk has a complete header. The header is followed by frames:
+//
+//	offset  size  field
+//	0       4     payload length n, uint32, 4 <= n <= 64 MiB
+//	4       4     CRC-32C of the payload
+//	8       n     payload: a msgpack array (github.com/vmihailenco/msgpack/v5)
+//
+// The payload is one of two records, each a msgpack array whose integers use
+// msgpack's smallest encoding:
+//
+//	entry:  [1, seq uint, data bin]            a caller's record
+//	commit: [2, first uint, last uint, sum uint32]
+//
+// Frames are written in batches (one batch per group commit): entry frames
+// with consecutive seqs, then one commit frame whose first and last are the
+// batch's seqs and whose sum is the CRC-32C of the batch's entry frame
+// headers (length and CRC, 8 bytes each) in order; as each header holds its
+// payload's CRC, the commit covers every byte of the batch. Seqs start at 1 and
+// increase by one across batches and segments, with no gap. A batch never
+// spans two segments; a segment rolls after SegmentSize bytes.
+//
+// # Recovery (Invariant 4)
+//
+// Only complete batches count: entries are applied once their commit frame
+// is read and matches them. When a frame cannot be read (incomplete, length
+// out of range or past the end of the file, checksum mismatch, malformed
+// msgpack, unexpected seq) the rest of the segment is searched for a valid
+// commit frame of this or a later batch:
+//
+//   - none, in the last segment: a torn tail, the remains of a crash during
+//     append whose sectors may have landed in any order. Open truncates the
+//     segment to the end of the last complete batch and logs a warning
+//     naming file and offset. The batch was never acknowledged.
+//   - one found, or damage in an older segment, or a gap in seqs, or a bad
+//     header: corruption. Open fails with a *CorruptError naming file,
+//     offset and seq, and changes nothing.
+//
+// A frame's length is checked against the maximum and against the bytes
+// left in the file before anything is allocated for it.
+//
+// # Snapshot file (format version 1)
+//
+//	offset  size  field
+//	0       8     magic "VLOGSNAP"
+//	8       4     format version, uint32 = 1
+//	12      8     seq covered, uint64 (equals the file name)
+//	20      m     payload, exactly as the caller's write func produced it
+//	20+m    4     CRC-32C of bytes 0..20+m-1
+//
+// A snapshot is written to a temporary file, fdatasynced every 4 MiB so it
+// never holds the log's fsyncs up for long, fsynced, renamed to a name no
+// earlier snapshot had, and the directory fsynced. The two newest are kept;
+// if the newest fails its checksum the older one is used with the log after
+// it, so segments are removed only once both kept snapshots cover them.
+//
+// # Durability (Invariants 1, 5 and 6)
+//
+// Append returns only after the batch holding its record has been written
+// with one write and fdatasync has returned. A failed write or fdatasync
+// cuts the segment back to the last good offset and breaks the log: every
+// later Append fails with ErrBroken until restart, because after a failed
+// fsync the kernel's page cache can no longer be trusted to match the disk.
+// No lock that readers need is held while the disk is written.
+package wal
