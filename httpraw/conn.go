@@ -1,0 +1,371 @@
+package httpraw
+
+import (
+	"bufio"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// Connection states, for Shutdown (see Server.closeIdle).
+const (
+	stateActive int32 = iota // reading or answering a request
+	stateIdle                // waiting for the first byte of a request
+	stateClosed              // closed by Shutdown
+)
+
+const (
+	readBufSize  = 4 << 10
+	writeBufSize = 8 << 10
+	// After an error response the server half-closes and reads (and
+	// discards) what the client is still sending for a short while, so
+	// that closing does not reset the connection before the client has
+	// read the response (RFC 9112 §9.6).
+	lingerTimeout = 500 * time.Millisecond
+	maxLinger     = 1 << 20
+	// A file is sent in steps of this size, each with a fresh write
+	// deadline.
+	sendStep = 4 << 20
+)
+
+// conn is one client connection. All its fields are used by its own
+// goroutine only, except state (Shutdown) and rwc.Close.
+type conn struct {
+	srv    *Server
+	rwc    net.Conn
+	log    *slog.Logger
+	remote string
+	isTLS  bool
+	state  atomic.Int32
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	raw    rawRequest
+	req    Request
+	resp   response
+	body   body
+	inBody bool // reads refresh the read deadline (ReadTimeout per read)
+
+	maxHeader, maxTarget                                  int
+	maxBody                                               int64
+	headerTimeout, readTimeout, idleTimeout, writeTimeout time.Duration
+}
+
+func newConn(s *Server, rwc net.Conn) *conn {
+	c := &conn{
+		srv:           s,
+		rwc:           rwc,
+		log:           s.log,
+		remote:        rwc.RemoteAddr().String(),
+		maxHeader:     orDefault(s.MaxHeaderBytes, DefaultMaxHeaderBytes),
+		maxTarget:     orDefault(s.MaxTargetBytes, DefaultMaxTargetBytes),
+		maxBody:       orDefault(s.MaxBodyBytes, DefaultMaxBodyBytes),
+		headerTimeout: orDefault(s.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		readTimeout:   orDefault(s.ReadTimeout, DefaultReadTimeout),
+		idleTimeout:   orDefault(s.IdleTimeout, DefaultIdleTimeout),
+		writeTimeout:  orDefault(s.WriteTimeout, DefaultWriteTimeout),
+	}
+	_, c.isTLS = rwc.(*tls.Conn)
+	c.br = bufio.NewReaderSize(connReader{c}, readBufSize)
+	c.bw = bufio.NewWriterSize(connWriter{c}, writeBufSize)
+	c.body.c = c
+	c.req.body = &c.body
+	c.req.Body = &c.body
+	c.resp.c = c
+	// A new connection counts as idle until its first byte: Shutdown may
+	// close it.
+	c.state.Store(stateIdle)
+	return c
+}
+
+// deadline returns the deadline d from now; d < 0 means none.
+func deadline(d time.Duration) time.Time {
+	if d < 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(d)
+}
+
+// connReader is what the connection's bufio.Reader reads from. Before it
+// blocks on the socket it flushes pending responses: pipelined responses
+// are batched while the next request is already buffered, and sent as soon
+// as the server has to wait for the client.
+type connReader struct{ c *conn }
+
+func (cr connReader) Read(p []byte) (int, error) {
+	c := cr.c
+	if err := c.flush(); err != nil {
+		return 0, err
+	}
+	if c.inBody {
+		c.rwc.SetReadDeadline(deadline(c.readTimeout))
+	}
+	return c.rwc.Read(p)
+}
+
+// connWriter gives every write to the socket its own deadline.
+type connWriter struct{ c *conn }
+
+func (cw connWriter) Write(p []byte) (int, error) {
+	c := cw.c
+	c.rwc.SetWriteDeadline(deadline(c.writeTimeout))
+	return c.rwc.Write(p)
+}
+
+func (c *conn) flush() error {
+	if c.bw.Buffered() == 0 {
+		return nil
+	}
+	return c.bw.Flush()
+}
+
+// serve runs the connection: read a request, answer it, repeat, until the
+// connection closes, a rule says to close, or the server shuts down.
+func (c *conn) serve() {
+	defer func() {
+		if v := recover(); v != nil {
+			c.log.Error("httpraw: connection panic", "panic", v, "remote", c.remote, "stack", string(debug.Stack()))
+		}
+		c.state.Store(stateClosed)
+		c.rwc.Close()
+		c.srv.trackConn(c, false)
+		<-c.srv.sem
+	}()
+	if tc, ok := c.rwc.(*tls.Conn); ok {
+		tc.SetDeadline(deadline(c.headerTimeout))
+		if err := tc.Handshake(); err != nil {
+			c.log.Debug("httpraw: TLS handshake failed", "remote", c.remote, "err", err)
+			return
+		}
+		tc.SetWriteDeadline(time.Time{})
+	}
+	for first := true; ; first = false {
+		if !c.awaitRequest(first) || !c.serveRequest() {
+			return
+		}
+	}
+}
+
+// awaitRequest waits for the first byte of the next request. While it
+// waits, the connection is idle and Shutdown may close it.
+func (c *conn) awaitRequest(first bool) bool {
+	if c.br.Buffered() == 0 {
+		// Send the last response before idling: Shutdown may close an
+		// idle connection at any moment.
+		if c.flush() != nil {
+			return false
+		}
+		d := c.idleTimeout
+		if first {
+			d = c.headerTimeout
+		}
+		c.rwc.SetReadDeadline(deadline(d))
+	}
+	c.state.Store(stateIdle)
+	if c.srv.shuttingDown() {
+		return false
+	}
+	if _, err := c.br.Peek(1); err != nil {
+		return false // closed, idle timeout, or closed by Shutdown
+	}
+	if !c.state.CompareAndSwap(stateIdle, stateActive) {
+		return false
+	}
+	// The header timeout runs from the first byte: a client trickling a
+	// header (slowloris) holds this goroutine for at most this long.
+	c.rwc.SetReadDeadline(deadline(c.headerTimeout))
+	return true
+}
+
+// serveRequest reads one request, runs the handler and finishes the
+// response. It reports whether the connection may carry another request.
+func (c *conn) serveRequest() bool {
+	r, err := c.readRequest()
+	if err != nil {
+		c.rejectHead(err)
+		return false
+	}
+	c.resp.reset(r)
+	c.inBody = c.body.mode != bodyNone
+	defer func() { c.inBody = false }()
+
+	if !c.runHandler() {
+		return false
+	}
+	w := &c.resp
+	if !w.wroteHeader {
+		// A handler that gave up on a body it could not read without
+		// answering gets the answer the body deserves.
+		switch {
+		case c.body.tooLarge:
+			Error(w, errorBody(413), 413)
+		case c.body.broken && errors.Is(c.body.err, ErrMalformedBody):
+			Error(w, errorBody(400), 400)
+		}
+	}
+	w.finish()
+	if w.err != nil {
+		return false
+	}
+	if w.closeAfter || !c.body.drain() {
+		c.closeLinger()
+		return false
+	}
+	return true
+}
+
+// readRequest reads and checks the next request head into c.req and sets up
+// its body reader.
+func (c *conn) readRequest() (*Request, error) {
+	if err := readRequestHead(c.br, &c.raw, c.maxTarget, c.maxHeader); err != nil {
+		return nil, err
+	}
+	r := &c.req
+	r.reset()
+	materialize(&c.raw, r)
+	r.RemoteAddr, r.TLS = c.remote, c.isTLS
+	if err := c.prepare(r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// prepare applies the request rules that need the whole head and sets up
+// the body reader.
+func (c *conn) prepare(r *Request) error {
+	if err := parseTarget(r); err != nil {
+		return err
+	}
+	expect, err := checkRequest(r)
+	if err != nil {
+		return err
+	}
+	mode, n, err := requestFraming(r)
+	if err != nil {
+		return err
+	}
+	r.ContentLength = n
+	c.body.reset(mode, n, c.maxBody)
+	c.body.expectContinue = expect && mode != bodyNone
+	return nil
+}
+
+// runHandler calls the handler, turning a panic into a 500 (when nothing
+// has been sent yet), a log entry with the stack, and a closed connection.
+func (c *conn) runHandler() (ok bool) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		ok = false
+		if v == ErrAbortHandler {
+			return
+		}
+		c.log.Error("httpraw: handler panic", "panic", v, "path", c.req.Path, "remote", c.remote,
+			"stack", string(debug.Stack()))
+		if !c.resp.headerSent {
+			c.writeError(500, "")
+		}
+		c.closeLinger()
+	}()
+	c.srv.handler().ServeHTTP(&c.resp, &c.req)
+	return true
+}
+
+// rejectHead answers a request whose head broke a rule, then closes: after a
+// framing error nothing more on this connection can be trusted, so no later
+// request on it is read (that is what stops request smuggling).
+func (c *conn) rejectHead(err error) {
+	var se *statusError
+	switch {
+	case errors.As(err, &se):
+		c.log.Debug("httpraw: bad request", "status", se.code, "err", se.msg, "remote", c.remote)
+		c.writeError(se.code, se.msg)
+		c.closeLinger()
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// RFC 9110 §15.5.9: the header did not arrive in time.
+		c.writeError(408, "")
+		c.flush()
+	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+	default:
+		c.log.Debug("httpraw: read request", "err", err, "remote", c.remote)
+	}
+}
+
+// writeError writes a complete plain-text error response that closes the
+// connection.
+func (c *conn) writeError(code int, msg string) {
+	text := errorBody(code)
+	if msg != "" {
+		text = strconv.Itoa(code) + " " + StatusText(code) + ": " + msg + "\n"
+	}
+	bw := c.bw
+	bw.WriteString(statusLine(code))
+	bw.WriteString("Content-Type: text/plain; charset=utf-8\r\nContent-Length: ")
+	bw.WriteString(strconv.Itoa(len(text)))
+	bw.WriteString("\r\nConnection: close\r\nDate: ")
+	bw.WriteString(httpDate())
+	bw.WriteString("\r\n\r\n")
+	bw.WriteString(text)
+}
+
+// writeContinue sends the interim 100 response (RFC 9110 §15.2.1).
+func (c *conn) writeContinue() error {
+	if c.resp.headerSent {
+		// RFC 9110 §10.1.1: no 100 after the final status line.
+		return nil
+	}
+	c.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+	return c.flush()
+}
+
+// closeLinger flushes, half-closes and briefly reads what the client still
+// sends, so the client sees the response before the connection goes away.
+func (c *conn) closeLinger() {
+	if c.flush() != nil {
+		return
+	}
+	if cw, ok := c.rwc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	c.rwc.SetReadDeadline(time.Now().Add(lingerTimeout))
+	io.CopyN(io.Discard, c.rwc, maxLinger)
+}
+
+// sendFile writes n bytes of f as the body, straight to the socket so that
+// on Linux the kernel copies them (sendfile). The header must declare the
+// length.
+func (w *response) sendFile(f *os.File, n int64) (int64, error) {
+	c := w.c
+	if !w.headerSent {
+		w.sendHeader(false)
+	}
+	if err := c.flush(); err != nil {
+		w.err = err
+		return 0, err
+	}
+	var written int64
+	for written < n {
+		c.rwc.SetWriteDeadline(deadline(c.writeTimeout))
+		m, err := io.CopyN(c.rwc, f, min(n-written, sendStep))
+		written += m
+		if err != nil {
+			w.err = err
+			w.written += written
+			return written, err
+		}
+	}
+	w.written += written
+	return written, nil
+}
+
+type notFoundHandler struct{}
+
+func (notFoundHandler) ServeHTTP(w ResponseWriter, r *Request) { Error(w, errorBody(404), 404) }

@@ -1,0 +1,274 @@
+package httpraw
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Defaults for the Server fields whose zero value means "default".
+const (
+	DefaultMaxHeaderBytes    = 16 << 10
+	DefaultMaxTargetBytes    = 8 << 10
+	DefaultMaxBodyBytes      = 1 << 20
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 60 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultWriteTimeout      = 60 * time.Second
+	DefaultMaxConns          = 10000
+)
+
+// Server serves HTTP/1.1 (and 1.0) on the connections of a net.Listener.
+//
+// The zero value of every limit means its default; set the fields before
+// calling Serve and do not change them afterwards.
+type Server struct {
+	// Handler answers every request; nil answers 404 to everything.
+	Handler Handler
+	// Logger receives connection and handler errors; nil discards them.
+	Logger *slog.Logger
+	// MaxHeaderBytes bounds the header section (the field lines after the
+	// request line); a larger one is answered 431. 0 means 16 KiB.
+	MaxHeaderBytes int
+	// MaxTargetBytes bounds the request-target; a longer one is answered
+	// 414. 0 means 8 KiB.
+	MaxTargetBytes int
+	// MaxBodyBytes is the default body limit of each request (see
+	// Request.SetBodyLimit and ErrBodyTooLarge). 0 means 1 MiB; negative
+	// means no limit.
+	MaxBodyBytes int64
+	// ReadHeaderTimeout bounds the time from the first byte of a request
+	// to the end of its header section (and, for a new connection, from
+	// accepting it). 0 means 10s.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds each wait for request body bytes. 0 means 60s.
+	ReadTimeout time.Duration
+	// IdleTimeout bounds the wait for the next request on a keep-alive
+	// connection. 0 means 120s.
+	IdleTimeout time.Duration
+	// WriteTimeout bounds each write to the connection (a large body is
+	// written in steps, each with its own deadline, so a long download
+	// that keeps moving is not cut off). 0 means 60s.
+	WriteTimeout time.Duration
+	// MaxConns caps open connections; at the cap, Serve stops accepting
+	// until one closes. 0 means 10000.
+	MaxConns int
+	// TLSConfig, when set, makes Serve wrap the listener with crypto/tls;
+	// Request.TLS is then true.
+	TLSConfig *tls.Config
+
+	initOnce   sync.Once
+	log        *slog.Logger
+	sem        chan struct{}
+	done       chan struct{} // closed by Shutdown
+	connGone   chan struct{} // signalled when a connection ends
+	inShutdown atomic.Bool
+	open       atomic.Int64
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+}
+
+func (s *Server) init() {
+	s.initOnce.Do(func() {
+		s.log = s.Logger
+		if s.log == nil {
+			s.log = slog.New(slog.DiscardHandler)
+		}
+		s.sem = make(chan struct{}, orDefault(s.MaxConns, DefaultMaxConns))
+		s.done = make(chan struct{})
+		s.connGone = make(chan struct{}, 1)
+		s.listeners = make(map[net.Listener]struct{})
+		s.conns = make(map[*conn]struct{})
+	})
+}
+
+func orDefault[T int | int64 | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// ListenAndServe listens on the TCP address addr and calls Serve.
+func (s *Server) ListenAndServe(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return s.Serve(l)
+}
+
+// Serve accepts connections on l and serves each on its own goroutine. It
+// blocks until l fails or Shutdown is called, and then returns
+// ErrServerClosed (after Shutdown) or the accept error. Serve closes l.
+func (s *Server) Serve(l net.Listener) error {
+	s.init()
+	if s.TLSConfig != nil {
+		cfg := s.TLSConfig.Clone()
+		if len(cfg.NextProtos) == 0 {
+			cfg.NextProtos = []string{"http/1.1"} // ALPN: this server speaks HTTP/1.1 only
+		}
+		l = tls.NewListener(l, cfg)
+	}
+	if !s.trackListener(l, true) {
+		l.Close()
+		return ErrServerClosed
+	}
+	defer s.trackListener(l, false)
+	defer l.Close()
+
+	var backoff time.Duration
+	for {
+		// MaxConns: wait for a free slot before accepting, so extra
+		// clients queue in the kernel's backlog instead of costing memory.
+		select {
+		case s.sem <- struct{}{}:
+		case <-s.done:
+			return ErrServerClosed
+		}
+		rwc, err := l.Accept()
+		if err != nil {
+			<-s.sem
+			if s.shuttingDown() {
+				return ErrServerClosed
+			}
+			if !temporaryAcceptError(err) {
+				return err
+			}
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			s.log.Error("httpraw: accept failed; retrying", "err", err, "dur", backoff)
+			select {
+			case <-time.After(backoff):
+			case <-s.done:
+				return ErrServerClosed
+			}
+			continue
+		}
+		backoff = 0
+		c := newConn(s, rwc)
+		if !s.trackConn(c, true) {
+			rwc.Close()
+			<-s.sem
+			return ErrServerClosed
+		}
+		go c.serve()
+	}
+}
+
+func temporaryAcceptError(err error) bool {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	for _, errno := range []syscall.Errno{syscall.EMFILE, syscall.ENFILE, syscall.ENOBUFS,
+		syscall.ENOMEM, syscall.ECONNABORTED, syscall.ECONNRESET, syscall.EPROTO} {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	return false
+}
+
+// Shutdown stops the server gracefully: it closes the listeners, closes idle
+// connections, lets requests in flight finish (their connections close after
+// the response), and returns nil once every connection is closed. If ctx
+// ends first, the remaining connections are closed forcibly and ctx's error
+// is returned.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.init()
+	s.mu.Lock()
+	if !s.inShutdown.Swap(true) {
+		close(s.done)
+	}
+	for l := range s.listeners {
+		l.Close()
+	}
+	s.mu.Unlock()
+
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.closeIdle()
+		if s.open.Load() == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			s.mu.Lock()
+			for c := range s.conns {
+				c.rwc.Close()
+			}
+			s.mu.Unlock()
+			return ctx.Err()
+		case <-s.connGone:
+		case <-tick.C:
+		}
+	}
+}
+
+// OpenConns returns the number of open connections.
+func (s *Server) OpenConns() int { return int(s.open.Load()) }
+
+func (s *Server) shuttingDown() bool { return s.inShutdown.Load() }
+
+// closeIdle closes connections waiting for a request. A connection that is
+// between requests changes its state with a compare-and-swap, so a request
+// that has begun to arrive is never cut off.
+func (s *Server) closeIdle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.state.CompareAndSwap(stateIdle, stateClosed) {
+			c.rwc.Close()
+		}
+	}
+}
+
+func (s *Server) trackListener(l net.Listener, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		if s.shuttingDown() {
+			return false
+		}
+		s.listeners[l] = struct{}{}
+	} else {
+		delete(s.listeners, l)
+	}
+	return true
+}
+
+func (s *Server) trackConn(c *conn, add bool) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if add {
+		if s.shuttingDown() {
+			return false
+		}
+		s.conns[c] = struct{}{}
+		s.open.Add(1)
+		return true
+	}
+	delete(s.conns, c)
+	s.open.Add(-1)
+	select {
+	case s.connGone <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+func (s *Server) handler() Handler {
+	if s.Handler == nil {
+		return notFoundHandler{}
+	}
+	return s.Handler
+}
