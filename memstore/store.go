@@ -1,0 +1,186 @@
+package memstore
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"vlogd/wal"
+)
+
+// Options tune a Store. The zero value is right for production.
+type Options struct {
+	// Logger receives recovery progress and snapshot reports; nil discards.
+	Logger *slog.Logger
+	// SnapshotBytes is how much log may accumulate after the newest
+	// snapshot before the store writes a new one and drops the covered
+	// segments; 0 means 32 MiB.
+	SnapshotBytes int64
+	// SegmentSize is passed to the log; 0 means its default.
+	SegmentSize int64
+	// Now is the clock stamped on every change; nil means time.Now.
+	Now func() time.Time
+	// NoSync skips fsync in the log. Tests only: it voids invariant 1.
+	NoSync bool
+}
+
+// Recovery describes what Open found on disk.
+type Recovery struct {
+	Vlogs       int           // live vlogs after recovery
+	SnapshotSeq uint64        // sequence number the snapshot covered (0: none)
+	Replayed    int           // log records applied after the snapshot
+	LastSeq     uint64        // last sequence number applied
+	Took        time.Duration // time spent loading and replaying
+}
+
+// Store is the in-memory state of the site, made durable by a write-ahead
+// log. All methods are safe for concurrent use.
+type Store struct {
+	log       *wal.Log
+	logger    *slog.Logger
+	now       func() time.Time
+	snapBytes int64
+	recovery  Recovery
+
+	mu  sync.RWMutex // guards st and seq; held for reads and for apply, never across I/O
+	st  *state
+	seq uint64 // last applied sequence number
+
+	snapMu   sync.Mutex  // one snapshot at a time
+	snapping atomic.Bool // a background snapshot is scheduled or running
+	bg       sync.WaitGroup
+}
+
+// Open opens (creating if needed) the data directory dir, loads the newest
+// good snapshot and replays the log after it. Damage it cannot repair
+// safely is returned as an error naming the file and offset; the directory
+// is left as it was.
+func Open(dir string, opts Options) (*Store, error) {
+	s := &Store{
+		logger:    opts.Logger,
+		now:       opts.Now,
+		snapBytes: opts.SnapshotBytes,
+		st:        newState(),
+	}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.snapBytes <= 0 {
+		s.snapBytes = 32 << 20
+	}
+	start := time.Now()
+	l, err := wal.Open(dir, wal.Options{Logger: s.logger, SegmentSize: opts.SegmentSize, NoSync: opts.NoSync})
+	if err != nil {
+		return nil, fmt.Errorf("memstore: %w", err)
+	}
+	s.log = l
+	if err := s.recover(); err != nil {
+		l.Close()
+		return nil, err
+	}
+	s.recovery.Took = time.Since(start)
+	s.recovery.Vlogs = len(s.st.vlogs)
+	s.recovery.LastSeq = s.seq
+	return s, nil
+}
+
+// recover loads the snapshot and replays the log after it.
+func (s *Store) recover() error {
+	seq, r, err := s.log.Snapshot()
+	switch {
+	case errors.Is(err, wal.ErrNoSnapshot):
+	case err != nil:
+		return fmt.Errorf("memstore: %w", err)
+	default:
+		st, err := decodeSnapshot(r)
+		r.Close()
+		if err != nil {
+			return fmt.Errorf("memstore: snapshot at seq %d: %w", seq, err)
+		}
+		s.st, s.seq = st, seq
+		s.recovery.SnapshotSeq = seq
+	}
+
+	progress := time.Now()
+	err = s.log.Replay(s.seq, func(seq uint64, payload []byte) error {
+		o, err := decodeOp(payload)
+		if err != nil {
+			return fmt.Errorf("seq %d: %w", seq, err)
+		}
+		// Results are ignored: a refused op was refused live too, and
+		// refusals change nothing.
+		s.st.apply(o)
+		s.seq = seq
+		s.recovery.Replayed++
+		if time.Since(progress) >= time.Second {
+			progress = time.Now()
+			s.logger.Info("replaying log", "seq", seq, "last", s.log.LastSeq(), "records", s.recovery.Replayed)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("memstore: replay: %w", err)
+	}
+	return nil
+}
+
+// Recovery reports what Open recovered.
+func (s *Store) Recovery() Recovery { return s.recovery }
+
+// Healthy returns nil while the store accepts writes, or the reason it does
+// not (the log's sticky failure).
+func (s *Store) Healthy() error {
+	if err := s.log.Err(); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// commit appends o to the log and, once it is durable, applies it. It
+// returns what apply produced. Invariant 1: nothing is visible to readers,
+// and the caller is not answered, before the record is on disk.
+func (s *Store) commit(o *op) (result, error) {
+	payload, err := encodeOp(o)
+	if err != nil {
+		return result{}, err
+	}
+	var res result
+	_, err = s.log.Append(payload, func(seq uint64) {
+		s.mu.Lock()
+		res = s.st.apply(o)
+		s.seq = seq
+		s.mu.Unlock()
+	})
+	switch {
+	case errors.Is(err, wal.ErrClosed):
+		return result{}, ErrClosed
+	case errors.Is(err, wal.ErrBroken):
+		return result{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	case err != nil:
+		return result{}, fmt.Errorf("memstore: %v: %w", o.Kind, err)
+	}
+	s.maybeSnapshot()
+	return res, res.err
+}
+
+// Close waits for a running snapshot, writes a final one so the next start
+// replays nothing, and closes the log.
+func (s *Store) Close() error {
+	s.bg.Wait()
+	var errs []error
+	if s.log.Err() == nil {
+		if err := s.Snapshot(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := s.log.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("memstore: close: %w", err))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,108 @@
+package memstore
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits on a vlog's text, enforced by every write path.
+const (
+	MaxTitleRunes = 200     // characters, after trimming
+	MaxBodyBytes  = 100_000 // bytes of UTF-8, after line endings are normalised
+)
+
+// Vlog is one post. Values are immutable once published by the store: an
+// edit makes a new *Vlog, so callers may hold one without locks.
+type Vlog struct {
+	ID      uint64    `msgpack:"id"`
+	Title   string    `msgpack:"title"`
+	Body    string    `msgpack:"body"`
+	Created time.Time `msgpack:"created"`
+	Updated time.Time `msgpack:"updated"` // equal to Created until the vlog is edited
+}
+
+// Edited reports whether the vlog was changed after it was created.
+func (v *Vlog) Edited() bool { return !v.Updated.Equal(v.Created) }
+
+// VlogInput is what a person submits to create or edit a vlog.
+type VlogInput struct {
+	Title string
+	Body  string
+}
+
+// normalize trims the title, normalises the body's line endings to "\n", and
+// checks both against the limits. The first rule broken is returned as a
+// *ValidationError naming the field.
+func (in VlogInput) normalize() (VlogInput, error) {
+	title := strings.TrimSpace(in.Title)
+	body := strings.ReplaceAll(in.Body, "\r\n", "\n")
+	body = strings.ReplaceAll(body, "\r", "\n")
+	switch {
+	case !utf8.ValidString(title):
+		return in, &ValidationError{Field: "title", Msg: "must be valid UTF-8 text"}
+	case title == "":
+		return in, &ValidationError{Field: "title", Msg: "is required"}
+	case utf8.RuneCountInString(title) > MaxTitleRunes:
+		return in, &ValidationError{Field: "title", Msg: "must be at most 200 characters"}
+	case strings.IndexFunc(title, unicode.IsControl) >= 0:
+		return in, &ValidationError{Field: "title", Msg: "must be a single line of text"}
+	case !utf8.ValidString(body):
+		return in, &ValidationError{Field: "body", Msg: "must be valid UTF-8 text"}
+	case len(body) > MaxBodyBytes:
+		return in, &ValidationError{Field: "body", Msg: "must be at most 100 KB"}
+	}
+	return VlogInput{Title: title, Body: body}, nil
+}
+
+// CreateVlog validates in, makes it durable and returns the new vlog. Invalid
+// input returns a *ValidationError and stores nothing.
+func (s *Store) CreateVlog(in VlogInput) (*Vlog, error) {
+	in, err := in.normalize()
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.commit(&op{Kind: opCreateVlog, At: s.now().UTC(), Title: in.Title, Body: in.Body})
+	if err != nil {
+		return nil, err
+	}
+	return res.vlog, nil
+}
+
+// DeleteVlog removes the vlog with the given ID, durably. ErrNotFound when
+// there is none.
+func (s *Store) DeleteVlog(id uint64) error {
+	if _, err := s.Vlog(id); err != nil {
+		return err
+	}
+	_, err := s.commit(&op{Kind: opDeleteVlog, At: s.now().UTC(), ID: id})
+	return err
+}
+
+// Vlog returns the vlog with the given ID, or ErrNotFound.
+func (s *Store) Vlog(id uint64) (*Vlog, error) {
+	s.mu.RLock()
+	v, ok := s.st.vlogs[id]
+	s.mu.RUnlock()
+	if !ok {
+		return nil, fmt.Errorf("vlog %d: %w", id, ErrNotFound)
+	}
+	return v, nil
+}
+
+// Vlogs returns one page of all vlogs, newest first. limit <= 0 means
+// DefaultPageSize.
+func (s *Store) Vlogs(c Cursor, limit int) Page {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return pageOf(s.st.order, c, limit)
+}
+
+// VlogCount returns the number of live vlogs.
+func (s *Store) VlogCount() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.st.vlogs)
+}
