@@ -1,0 +1,50 @@
+package web
+
+import (
+	"errors"
+
+	"vlogd/httpraw"
+	"vlogd/memstore"
+)
+
+// errorView is the data of the error page.
+type errorView struct {
+	Status  int
+	Heading string
+	Message string
+}
+
+// fail answers r for err. It is the one place that maps errors from the
+// store and from request parsing to status codes; errors it does not know
+// are logged and shown as 500 without their details.
+func (s *Site) fail(w httpraw.ResponseWriter, r *httpraw.Request, err error) {
+	switch {
+	case errors.Is(err, memstore.ErrNotFound):
+		s.notFound(w, r)
+	case errors.Is(err, httpraw.ErrBodyTooLarge):
+		s.errorPage(w, r, 413, "That submission is too large.")
+	case errors.Is(err, httpraw.ErrUnsupportedMediaType):
+		s.errorPage(w, r, 415, "That form was sent in an encoding this site does not accept.")
+	case errors.Is(err, memstore.ErrUnavailable), errors.Is(err, memstore.ErrClosed):
+		s.logger.Error("write refused", "path", r.Path, "err", err)
+		w.Header().Set("Retry-After", "60")
+		s.errorPage(w, r, 503, "The site cannot save changes right now. Reading still works; please try again later.")
+	default:
+		s.logger.Error("request failed", "method", r.Method, "path", r.Path, "err", err)
+		s.errorPage(w, r, 500, "Something went wrong on our side. Nothing you sent was lost by it; please try again.")
+	}
+}
+
+// errorPage renders the friendly error page with status.
+func (s *Site) errorPage(w httpraw.ResponseWriter, r *httpraw.Request, status int, msg string) {
+	s.render(w, r, status, "error", errorView{Status: status, Heading: httpraw.StatusText(status), Message: msg})
+}
+
+func (s *Site) notFound(w httpraw.ResponseWriter, r *httpraw.Request) {
+	s.errorPage(w, r, 404, "There is nothing at this address. It may have been deleted.")
+}
+
+// methodNotAllowed runs after the mux has set Allow.
+func (s *Site) methodNotAllowed(w httpraw.ResponseWriter, r *httpraw.Request) {
+	s.errorPage(w, r, 405, "This address does not accept that kind of request.")
+}

@@ -1,0 +1,92 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"vlogd/httpraw"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pageNames are the templates under templates/ that render a whole page
+// inside layout.html.
+var pageNames = []string{"vlog_list", "vlog_form", "vlog_show", "error"}
+
+var funcs = template.FuncMap{
+	"date":     func(t time.Time) string { return t.Format("2 Jan 2006") },
+	"datetime": func(t time.Time) string { return t.Format("2 Jan 2006 15:04 MST") },
+	"isotime":  func(t time.Time) string { return t.Format(time.RFC3339) },
+	"excerpt":  excerpt,
+}
+
+// parsePages parses each page together with the layout, so that a broken
+// template stops the server at start rather than on the first request.
+func parsePages() (map[string]*template.Template, error) {
+	pages := make(map[string]*template.Template, len(pageNames))
+	for _, name := range pageNames {
+		t, err := template.New("layout.html").Funcs(funcs).
+			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// view is what every page template receives: the page's own Data, and
+// beside it whatever the layout needs.
+type view struct {
+	Data any
+}
+
+// render executes page into a buffer first, so that a template error
+// becomes a clean 500 instead of half a page, then writes it with status.
+func (s *Site) render(w httpraw.ResponseWriter, r *httpraw.Request, status int, page string, data any) {
+	var buf bytes.Buffer
+	if err := s.pages[page].Execute(&buf, view{Data: data}); err != nil {
+		s.logger.Error("render failed", "page", page, "path", r.Path, "err", err)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(500)
+		w.Write([]byte("500 internal server error\n"))
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// seeOther answers a POST with 303 to location (Post/Redirect/Get).
+func seeOther(w httpraw.ResponseWriter, location string) {
+	w.Header().Set("Location", location)
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(303)
+}
+
+// excerpt shortens a body to its first 200 characters on one line.
+func excerpt(body string) string {
+	const max = 200
+	s := strings.Join(strings.Fields(body), " ")
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	cut := 0
+	for i := range s {
+		if cut == max {
+			return strings.TrimSpace(s[:i]) + "…"
+		}
+		cut++
+	}
+	return s
+}
