@@ -1,0 +1,233 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// vlogdBin is the real binary, built once by TestMain.
+var vlogdBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "vlogd-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	vlogdBin = filepath.Join(dir, "vlogd")
+	// -race so the crash tests also look for races in the real server.
+	out, err := exec.Command("go", "build", "-race", "-o", vlogdBin, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is a running vlogd.
+type proc struct {
+	cmd  *exec.Cmd
+	URL  string
+	logs *syncBuffer
+	done chan error
+}
+
+// syncBuffer collects a process's log output for assertions.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+var listeningRE = regexp.MustCompile(`msg=listening addr=(http://127\.0\.0\.1:\d+)`)
+
+// MustStartVlogd starts the real binary on a free port with dataDir and
+// waits until it says where it listens.
+func MustStartVlogd(tb testing.TB, dataDir string, extraArgs ...string) *proc {
+	tb.Helper()
+	args := append([]string{"--addr", "127.0.0.1:0", "--data", dataDir}, extraArgs...)
+	cmd := exec.Command(vlogdBin, args...)
+	cmd.Env = append(os.Environ(), "VLOGD_ADDR=", "VLOGD_DATA=")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	p := &proc{cmd: cmd, logs: &syncBuffer{}, done: make(chan error, 1)}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			p.logs.Write([]byte(line + "\n"))
+			if m := listeningRE.FindStringSubmatch(line); m != nil {
+				found <- m[1]
+			}
+		}
+		p.done <- cmd.Wait()
+	}()
+	select {
+	case p.URL = <-found:
+	case err := <-p.done:
+		tb.Fatalf("vlogd exited before listening: %v\n%s", err, p.logs)
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		tb.Fatalf("vlogd did not report listening within 60s:\n%s", p.logs)
+	}
+	tb.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// kill sends SIGKILL and waits for the process to be gone.
+func (p *proc) kill(tb testing.TB) {
+	tb.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		tb.Fatal(err)
+	}
+	<-p.done
+}
+
+// stop sends SIGTERM and returns the exit error.
+func (p *proc) stop(tb testing.TB) error {
+	tb.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		tb.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		return err
+	case <-time.After(30 * time.Second):
+		tb.Fatalf("vlogd did not exit within 30s of SIGTERM:\n%s", p.logs)
+		return nil
+	}
+}
+
+var noRedirects = &http.Client{
+	Timeout:       10 * time.Second,
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
+
+// createVlog posts the form and returns the new vlog's path.
+func createVlog(tb testing.TB, base, title, body string) string {
+	tb.Helper()
+	resp, err := noRedirects.PostForm(base+"/vlogs", url.Values{"title": {title}, "body": {body}})
+	if err != nil {
+		tb.Fatalf("POST /vlogs: %v", err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 303 {
+		tb.Fatalf("POST /vlogs status = %d, want 303", resp.StatusCode)
+	}
+	return resp.Header.Get("Location")
+}
+
+func get(tb testing.TB, u string) (int, string) {
+	tb.Helper()
+	resp, err := noRedirects.Get(u)
+	if err != nil {
+		tb.Fatalf("GET %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestHelpExplainsEveryFlag(t *testing.T) {
+	var stderr bytes.Buffer
+	_, err := parseServeFlags([]string{"--help"}, func(string) string { return "" }, &stderr)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("parseServeFlags(--help) err = %v, want flag.ErrHelp", err)
+	}
+	for _, f := range serveFlags {
+		for _, want := range []string{"-" + f.name, f.env, f.def} {
+			if !strings.Contains(stderr.String(), want) {
+				t.Errorf("--help does not mention %q:\n%s", want, stderr.String())
+			}
+		}
+	}
+}
+
+func TestFlagsOverrideEnvironment(t *testing.T) {
+	env := map[string]string{"VLOGD_ADDR": "127.0.0.1:9999", "VLOGD_DATA": "/env/data"}
+	getenv := func(k string) string { return env[k] }
+	tests := []struct {
+		args       []string
+		addr, data string
+	}{
+		{nil, "127.0.0.1:9999", "/env/data"},
+		{[]string{"--addr", ":1"}, ":1", "/env/data"},
+		{[]string{"--data", "/flag/data"}, "127.0.0.1:9999", "/flag/data"},
+	}
+	for _, tt := range tests {
+		cfg, err := parseServeFlags(tt.args, getenv, io.Discard)
+		if err != nil || cfg.addr != tt.addr || cfg.data != tt.data {
+			t.Errorf("parseServeFlags(%q) = %+v, %v; want addr %q data %q", tt.args, cfg, err, tt.addr, tt.data)
+		}
+	}
+	cfg, err := parseServeFlags(nil, func(string) string { return "" }, io.Discard)
+	if err != nil || cfg.addr != "127.0.0.1:8080" || cfg.data != "./data" {
+		t.Errorf("defaults = %+v, %v; want 127.0.0.1:8080 and ./data", cfg, err)
+	}
+	if _, err := parseServeFlags([]string{"--bogus"}, getenv, io.Discard); !errors.Is(err, errUsage) {
+		t.Errorf("unknown flag err = %v, want errUsage", err)
+	}
+}
+
+// A SIGTERM finishes cleanly: the process exits 0, says the log closed, and
+// the next start has a snapshot and nothing to replay.
+func TestGracefulShutdown(t *testing.T) {
+	dir := t.TempDir()
+	p := MustStartVlogd(t, dir)
+	loc := createVlog(t, p.URL, "kept", "across a clean restart")
+	if err := p.stop(t); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, p.logs)
+	}
+	for _, want := range []string{"msg=recovered vlogs=0", "msg=\"shutting down\"", "msg=\"log closed cleanly\""} {
+		if !strings.Contains(p.logs.String(), want) {
+			t.Fatalf("logs lack %q:\n%s", want, p.logs)
+		}
+	}
+	p = MustStartVlogd(t, dir)
+	if !strings.Contains(p.logs.String(), "msg=recovered vlogs=1") || !strings.Contains(p.logs.String(), "replayed=0") {
+		t.Fatalf("restart after a clean stop should load the snapshot and replay nothing:\n%s", p.logs)
+	}
+	if code, body := get(t, p.URL+loc); code != 200 || !strings.Contains(body, "across a clean restart") {
+		t.Fatalf("GET %s = %d after restart", loc, code)
+	}
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"vlogd/httpraw"
+	"vlogd/memstore"
+	"vlogd/web"
+)
+
+// shutdownGrace is how long in-flight requests get to finish after SIGINT or
+// SIGTERM before their connections are closed.
+const shutdownGrace = 10 * time.Second
+
+// Run runs vlogd with the given arguments (without the program name) until
+// ctx is cancelled or serving fails.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseServeFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
+	return serve(ctx, cfg, logger)
+}
+
+// serve recovers the store, listens, and serves until ctx is done, then
+// shuts down gracefully: stop accepting, finish in-flight requests, write a
+// snapshot, close the log.
+func serve(ctx context.Context, cfg config, logger *slog.Logger) (err error) {
+	dataDir, err := filepath.Abs(cfg.data)
+	if err != nil {
+		return fmt.Errorf("data directory %s: %w", cfg.data, err)
+	}
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return fmt.Errorf("create data directory: %w", err)
+	}
+	logger.Info("recovering", "data", dataDir)
+	store, err := memstore.Open(dataDir, memstore.Options{Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := store.Close(); cerr != nil {
+			err = errors.Join(err, cerr)
+			return
+		}
+		logger.Info("log closed cleanly", "data", dataDir)
+	}()
+	rec := store.Recovery()
+	logger.Info("recovered", "vlogs", rec.Vlogs, "seq", rec.LastSeq, "snapshot_seq", rec.SnapshotSeq,
+		"replayed", rec.Replayed, "dur", rec.Took.Round(time.Microsecond))
+
+	site, err := web.New(store, web.Options{Logger: logger})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &httpraw.Server{Handler: site.Handler(), Logger: logger}
+	logger.Info("listening", "addr", "http://"+ln.Addr().String(), "data", dataDir)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "grace", shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Warn("shutdown did not finish in time; closed remaining connections", "err", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, httpraw.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
