@@ -3,8 +3,8 @@ package wal
 import (
 	"fmt"
 	"hash/crc32"
-	"os"
 	"io"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
