@@ -9,6 +9,10 @@ import (
 // exist, either because it never did or because it was deleted.
 var ErrNotFound = errors.New("memstore: not found")
 
+// ErrForbidden is returned when the acting user may not make the change:
+// only a vlog's author edits or deletes it.
+var ErrForbidden = errors.New("memstore: forbidden")
+
 // ErrUnavailable is returned by every write once the log has failed to write
 // or fsync (DESIGN.md invariant 5). Reads keep working; writes stay refused
 // until the process restarts and recovers from the log.

@@ -12,16 +12,26 @@ import (
 type opKind uint8
 
 const (
-	opCreateVlog opKind = 1
-	opDeleteVlog opKind = 2
+	opCreateVlog    opKind = 1
+	opDeleteVlog    opKind = 2
+	opEditVlog      opKind = 3
+	opCreateUser    opKind = 4
+	opCreateSession opKind = 5
+	opDeleteSession opKind = 6
 )
 
+var opNames = map[opKind]string{
+	opCreateVlog:    "create-vlog",
+	opDeleteVlog:    "delete-vlog",
+	opEditVlog:      "edit-vlog",
+	opCreateUser:    "create-user",
+	opCreateSession: "create-session",
+	opDeleteSession: "delete-session",
+}
+
 func (k opKind) String() string {
-	switch k {
-	case opCreateVlog:
-		return "create-vlog"
-	case opDeleteVlog:
-		return "delete-vlog"
+	if name, ok := opNames[k]; ok {
+		return name
 	}
 	return fmt.Sprintf("op(%d)", uint8(k))
 }
@@ -35,11 +45,19 @@ func (k opKind) String() string {
 // made and its inputs. New IDs are not in the record: apply takes them from
 // the counters in the state, which replay reproduces exactly.
 type op struct {
-	Kind  opKind    `msgpack:"k"`
-	At    time.Time `msgpack:"at"`
-	ID    uint64    `msgpack:"id,omitempty"`
-	Title string    `msgpack:"title,omitempty"`
-	Body  string    `msgpack:"body,omitempty"`
+	Kind opKind    `msgpack:"k"`
+	At   time.Time `msgpack:"at"`
+	// ID names the vlog an op changes.
+	ID uint64 `msgpack:"id,omitempty"`
+	// UserID is the user acting: the author of a new vlog, the editor, the
+	// owner of a new session.
+	UserID   uint64    `msgpack:"uid,omitempty"`
+	Title    string    `msgpack:"title,omitempty"`
+	Body     string    `msgpack:"body,omitempty"`
+	Name     string    `msgpack:"name,omitempty"`
+	PassHash string    `msgpack:"pw,omitempty"`
+	Token    string    `msgpack:"token,omitempty"` // a session token's hash, never the token
+	Expires  time.Time `msgpack:"exp,omitempty"`
 }
 
 func encodeOp(o *op) ([]byte, error) {

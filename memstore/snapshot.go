@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
@@ -14,35 +15,89 @@ import (
 // fixture of each).
 const snapshotVersion = 1
 
-// snapshotHeader starts a snapshot payload. The vlogs follow it one msgpack
-// value each, in ascending ID order, so neither writing nor reading needs
-// the whole state as one value.
+// snapshotHeader starts a snapshot payload. The sections follow it in
+// this order, one msgpack value per item: users (ascending ID), sessions,
+// vlogs (ascending ID). Item by item, neither writing nor reading needs the
+// whole state as one value.
 type snapshotHeader struct {
 	Version    int    `msgpack:"version"`
 	NextVlogID uint64 `msgpack:"next_vlog_id"`
+	NextUserID uint64 `msgpack:"next_user_id"`
+	Users      int    `msgpack:"users"`
+	Sessions   int    `msgpack:"sessions"`
 	Vlogs      int    `msgpack:"vlogs"`
 }
 
 // view is an immutable copy of the state's structure. The values it points
-// to are immutable already, so copying the slice is enough.
+// to are immutable already, so copying the containers is enough.
 type view struct {
-	nextVlogID uint64
-	vlogs      []*Vlog
+	hdr      snapshotHeader
+	users    []*User
+	sessions []*Session
+	vlogs    []*Vlog
 }
 
-func (st *state) view() view {
-	return view{nextVlogID: st.nextVlogID, vlogs: slices.Clone(st.order)}
+// view captures the state under the caller's read lock. Sessions that have
+// expired by now are left out: nobody can use them again.
+func (st *state) view(now time.Time) view {
+	v := view{vlogs: slices.Clone(st.order)}
+	v.users = make([]*User, 0, len(st.users))
+	for _, u := range st.users {
+		v.users = append(v.users, u)
+	}
+	slices.SortFunc(v.users, func(a, b *User) int { return cmp.Compare(a.ID, b.ID) })
+	for _, sess := range st.sessions {
+		if now.Before(sess.Expires) {
+			v.sessions = append(v.sessions, sess)
+		}
+	}
+	v.hdr = snapshotHeader{
+		Version:    snapshotVersion,
+		NextVlogID: st.nextVlogID,
+		NextUserID: st.nextUserID,
+		Users:      len(v.users),
+		Sessions:   len(v.sessions),
+		Vlogs:      len(v.vlogs),
+	}
+	return v
 }
 
 func (v view) encode(w io.Writer) error {
 	enc := msgpack.NewEncoder(w)
-	hdr := snapshotHeader{Version: snapshotVersion, NextVlogID: v.nextVlogID, Vlogs: len(v.vlogs)}
-	if err := enc.Encode(&hdr); err != nil {
+	if err := enc.Encode(&v.hdr); err != nil {
 		return fmt.Errorf("memstore: encode snapshot header: %w", err)
 	}
-	for _, vl := range v.vlogs {
-		if err := enc.Encode(vl); err != nil {
-			return fmt.Errorf("memstore: encode vlog %d: %w", vl.ID, err)
+	if err := encodeAll(enc, "user", v.users); err != nil {
+		return err
+	}
+	if err := encodeAll(enc, "session", v.sessions); err != nil {
+		return err
+	}
+	return encodeAll(enc, "vlog", v.vlogs)
+}
+
+func encodeAll[T any](enc *msgpack.Encoder, what string, items []*T) error {
+	for i, item := range items {
+		if err := enc.Encode(item); err != nil {
+			return fmt.Errorf("memstore: encode %s %d: %w", what, i, err)
+		}
+	}
+	return nil
+}
+
+// decodeAll reads n items, calling check on each in order. n comes from the
+// file, so it is not trusted for allocation.
+func decodeAll[T any](dec *msgpack.Decoder, what string, n int, check func(*T) error) error {
+	if n < 0 {
+		return fmt.Errorf("negative %s count %d", what, n)
+	}
+	for i := range n {
+		item := new(T)
+		if err := dec.Decode(item); err != nil {
+			return fmt.Errorf("decode %s %d of %d: %w", what, i+1, n, err)
+		}
+		if err := check(item); err != nil {
+			return fmt.Errorf("%s %d of %d: %w", what, i+1, n, err)
 		}
 	}
 	return nil
@@ -57,25 +112,47 @@ func decodeSnapshot(r io.Reader) (*state, error) {
 	if hdr.Version != snapshotVersion {
 		return nil, fmt.Errorf("snapshot format version %d not supported (want %d)", hdr.Version, snapshotVersion)
 	}
-	if hdr.Vlogs < 0 {
-		return nil, fmt.Errorf("negative vlog count %d", hdr.Vlogs)
-	}
 	st := newState()
-	st.nextVlogID = hdr.NextVlogID
-	// The count comes from the file, so it is not trusted for allocation.
+	st.nextVlogID, st.nextUserID = hdr.NextVlogID, hdr.NextUserID
+
+	var lastUser uint64
+	err := decodeAll(dec, "user", hdr.Users, func(u *User) error {
+		if u.ID <= lastUser || u.ID >= st.nextUserID {
+			return fmt.Errorf("id %d out of order (previous %d, next id %d)", u.ID, lastUser, st.nextUserID)
+		}
+		if _, dup := st.usersByName[nameKey(u.Name)]; dup {
+			return fmt.Errorf("name %q twice", u.Name)
+		}
+		lastUser = u.ID
+		st.addUser(u)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = decodeAll(dec, "session", hdr.Sessions, func(sess *Session) error {
+		if _, ok := st.users[sess.UserID]; !ok {
+			return fmt.Errorf("unknown user %d", sess.UserID)
+		}
+		st.sessions[sess.TokenHash] = sess
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	st.order = make([]*Vlog, 0, min(hdr.Vlogs, 1<<16))
-	var last uint64
-	for i := 0; i < hdr.Vlogs; i++ {
-		v := new(Vlog)
-		if err := dec.Decode(v); err != nil {
-			return nil, fmt.Errorf("decode vlog %d of %d: %w", i+1, hdr.Vlogs, err)
+	var lastVlog uint64
+	err = decodeAll(dec, "vlog", hdr.Vlogs, func(v *Vlog) error {
+		if v.ID <= lastVlog || v.ID >= st.nextVlogID {
+			return fmt.Errorf("id %d out of order (previous %d, next id %d)", v.ID, lastVlog, st.nextVlogID)
 		}
-		if v.ID <= last || v.ID >= st.nextVlogID {
-			return nil, fmt.Errorf("vlog id %d out of order (previous %d, next id %d)", v.ID, last, st.nextVlogID)
-		}
-		last = v.ID
+		lastVlog = v.ID
 		st.vlogs[v.ID] = v
 		st.order = append(st.order, v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return st, nil
 }
@@ -88,14 +165,14 @@ func (s *Store) Snapshot() error {
 	s.snapMu.Lock()
 	defer s.snapMu.Unlock()
 	s.mu.RLock()
-	v, seq := s.st.view(), s.seq
+	v, seq := s.st.view(s.now()), s.seq
 	s.mu.RUnlock()
 
 	start := time.Now()
 	if err := s.log.WriteSnapshot(seq, v.encode); err != nil {
 		return fmt.Errorf("memstore: snapshot at seq %d: %w", seq, err)
 	}
-	s.logger.Info("snapshot written", "seq", seq, "vlogs", len(v.vlogs), "dur", time.Since(start))
+	s.logger.Info("snapshot written", "seq", seq, "vlogs", v.hdr.Vlogs, "users", v.hdr.Users, "dur", time.Since(start))
 	return nil
 }
 

@@ -8,44 +8,145 @@ import (
 // state is everything the log describes. It is guarded by Store.mu; apply is
 // its only mutator, so live writes and replay change it the same way.
 type state struct {
-	nextVlogID uint64           // ID of the next vlog; persisted so IDs are never reused (invariant 2)
-	vlogs      map[uint64]*Vlog // live vlogs by ID
-	order      []*Vlog          // live vlogs, ascending ID: the newest-first listing read backwards
+	// Next IDs are persisted so IDs are never reused (invariant 2).
+	nextVlogID uint64
+	nextUserID uint64
+
+	vlogs map[uint64]*Vlog // live vlogs by ID
+	order []*Vlog          // live vlogs, ascending ID: the newest-first listing read backwards
+
+	users       map[uint64]*User
+	usersByName map[string]*User // by nameKey
+	sessions    map[string]*Session
 }
 
 func newState() *state {
-	return &state{nextVlogID: 1, vlogs: make(map[uint64]*Vlog)}
+	return &state{
+		nextVlogID:  1,
+		nextUserID:  1,
+		vlogs:       make(map[uint64]*Vlog),
+		users:       make(map[uint64]*User),
+		usersByName: make(map[string]*User),
+		sessions:    make(map[string]*Session),
+	}
 }
 
 // result is what applying an op produced, handed back to the writer that
 // submitted it.
 type result struct {
-	vlog *Vlog
-	err  error
+	vlog    *Vlog
+	user    *User
+	session *Session
+	err     error
 }
 
 // apply performs o. It is deterministic in o and the current state, which
-// is what makes replay exact (invariant 3). An op that is no longer valid
-// when its turn comes (a delete of a vlog another request deleted first)
-// changes nothing and reports why.
+// is what makes replay exact (invariant 3). It is also where the final say
+// on validity lies: an op that is no longer valid when its turn comes (a
+// delete of a vlog another request deleted first, a sign-up for a name
+// taken a moment before) changes nothing and reports why.
 func (st *state) apply(o *op) result {
 	switch o.Kind {
 	case opCreateVlog:
-		v := &Vlog{ID: st.nextVlogID, Title: o.Title, Body: o.Body, Created: o.At, Updated: o.At}
-		st.nextVlogID++
-		st.vlogs[v.ID] = v
-		// IDs only grow, so the new vlog always belongs at the end.
-		st.order = append(st.order, v)
-		return result{vlog: v}
+		return st.createVlog(o)
+	case opEditVlog:
+		return st.editVlog(o)
 	case opDeleteVlog:
-		if _, ok := st.vlogs[o.ID]; !ok {
+		return st.deleteVlog(o)
+	case opCreateUser:
+		return st.createUser(o)
+	case opCreateSession:
+		return st.createSession(o)
+	case opDeleteSession:
+		if _, ok := st.sessions[o.Token]; !ok {
 			return result{err: ErrNotFound}
 		}
-		delete(st.vlogs, o.ID)
-		st.order = removeVlog(st.order, o.ID)
+		delete(st.sessions, o.Token)
 		return result{}
 	}
 	return result{err: fmt.Errorf("memstore: unknown op kind %v", o.Kind)}
+}
+
+func (st *state) createVlog(o *op) result {
+	author, ok := st.users[o.UserID]
+	if !ok {
+		return result{err: fmt.Errorf("author %d: %w", o.UserID, ErrNotFound)}
+	}
+	v := &Vlog{
+		ID: st.nextVlogID, AuthorID: author.ID, Author: author.Name,
+		Title: o.Title, Body: o.Body, Created: o.At, Updated: o.At,
+	}
+	st.nextVlogID++
+	st.vlogs[v.ID] = v
+	// IDs only grow, so the new vlog always belongs at the end.
+	st.order = append(st.order, v)
+	return result{vlog: v}
+}
+
+// authorized returns the vlog o targets if o's user is its author.
+func (st *state) authorized(o *op) (*Vlog, error) {
+	v, ok := st.vlogs[o.ID]
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("vlog %d: %w", o.ID, ErrNotFound)
+	case v.AuthorID != o.UserID:
+		return nil, fmt.Errorf("vlog %d by user %d: %w", o.ID, o.UserID, ErrForbidden)
+	}
+	return v, nil
+}
+
+func (st *state) editVlog(o *op) result {
+	old, err := st.authorized(o)
+	if err != nil {
+		return result{err: err}
+	}
+	// Values are immutable: an edit publishes a new *Vlog.
+	v := *old
+	v.Title, v.Body, v.Updated = o.Title, o.Body, o.At
+	st.replaceVlog(&v)
+	return result{vlog: &v}
+}
+
+func (st *state) deleteVlog(o *op) result {
+	if _, err := st.authorized(o); err != nil {
+		return result{err: err}
+	}
+	delete(st.vlogs, o.ID)
+	st.order = removeVlog(st.order, o.ID)
+	return result{}
+}
+
+func (st *state) createUser(o *op) result {
+	if _, taken := st.usersByName[nameKey(o.Name)]; taken {
+		return result{err: errNameTaken}
+	}
+	u := &User{ID: st.nextUserID, Name: o.Name, PasswordHash: o.PassHash, Created: o.At}
+	st.nextUserID++
+	st.addUser(u)
+	return result{user: u}
+}
+
+func (st *state) addUser(u *User) {
+	st.users[u.ID] = u
+	st.usersByName[nameKey(u.Name)] = u
+}
+
+func (st *state) createSession(o *op) result {
+	if _, ok := st.users[o.UserID]; !ok {
+		return result{err: fmt.Errorf("user %d: %w", o.UserID, ErrNotFound)}
+	}
+	sess := &Session{TokenHash: o.Token, UserID: o.UserID, Created: o.At, Expires: o.Expires}
+	st.sessions[sess.TokenHash] = sess
+	return result{session: sess}
+}
+
+// replaceVlog swaps in a new value for an existing vlog everywhere it is
+// indexed.
+func (st *state) replaceVlog(v *Vlog) {
+	st.vlogs[v.ID] = v
+	if i := indexOf(st.order, v.ID); i >= 0 {
+		st.order[i] = v
+	}
 }
 
 // removeVlog deletes id from list, which is sorted by ascending ID, in

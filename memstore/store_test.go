@@ -34,9 +34,23 @@ func reopen(tb testing.TB, s *Store, opts Options) *Store {
 	return MustOpenStore(tb, dir, opts)
 }
 
+// mustUser returns the user named name, creating it if needed.
+func mustUser(tb testing.TB, s *Store, name string) *User {
+	tb.Helper()
+	if u, err := s.UserByName(name); err == nil {
+		return u
+	}
+	u, err := s.CreateUser(name, "hash-of-"+name)
+	if err != nil {
+		tb.Fatalf("CreateUser(%q) err = %v", name, err)
+	}
+	return u
+}
+
+// mustCreate creates a vlog by the user "alice".
 func mustCreate(tb testing.TB, s *Store, title string) *Vlog {
 	tb.Helper()
-	v, err := s.CreateVlog(VlogInput{Title: title, Body: "body of " + title})
+	v, err := s.CreateVlog(mustUser(tb, s, "alice").ID, VlogInput{Title: title, Body: "body of " + title})
 	if err != nil {
 		tb.Fatalf("CreateVlog(%q) err = %v", title, err)
 	}
@@ -63,13 +77,13 @@ func TestCreateGetDelete(t *testing.T) {
 	if err != nil || got != v {
 		t.Fatalf("Vlog(1) = %v, %v; want the created vlog", got, err)
 	}
-	if err := s.DeleteVlog(1); err != nil {
+	if err := s.DeleteVlog(1, v.AuthorID); err != nil {
 		t.Fatalf("DeleteVlog(1) err = %v", err)
 	}
 	if _, err := s.Vlog(1); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Vlog(1) after delete err = %v, want ErrNotFound", err)
 	}
-	if err := s.DeleteVlog(1); !errors.Is(err, ErrNotFound) {
+	if err := s.DeleteVlog(1, v.AuthorID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("second DeleteVlog(1) err = %v, want ErrNotFound", err)
 	}
 	if n := s.VlogCount(); n != 0 {
@@ -79,7 +93,7 @@ func TestCreateGetDelete(t *testing.T) {
 
 func TestBodyLineEndingsNormalised(t *testing.T) {
 	s := MustOpenStore(t, "", Options{NoSync: true})
-	v, err := s.CreateVlog(VlogInput{Title: "t", Body: "a\r\nb\rc\n"})
+	v, err := s.CreateVlog(mustUser(t, s, "bob").ID, VlogInput{Title: "t", Body: "a\r\nb\rc\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,10 +122,11 @@ func TestValidation(t *testing.T) {
 		{"body over limit", VlogInput{Title: "a", Body: strings.Repeat("x", MaxBodyBytes+1)}, "body"},
 	}
 	s := MustOpenStore(t, "", Options{NoSync: true})
+	author := mustUser(t, s, "alice")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := s.VlogCount()
-			_, err := s.CreateVlog(tt.in)
+			_, err := s.CreateVlog(author.ID, tt.in)
 			var ve *ValidationError
 			switch {
 			case tt.field == "" && err != nil:
@@ -132,7 +147,7 @@ func TestIDsNeverReused(t *testing.T) {
 	s := MustOpenStore(t, "", opts)
 	mustCreate(t, s, "a")
 	b := mustCreate(t, s, "b")
-	if err := s.DeleteVlog(b.ID); err != nil {
+	if err := s.DeleteVlog(b.ID, b.AuthorID); err != nil {
 		t.Fatal(err)
 	}
 	s = reopen(t, s, opts)
@@ -140,7 +155,7 @@ func TestIDsNeverReused(t *testing.T) {
 	if c.ID != 3 {
 		t.Fatalf("after deleting 2 and restarting, new ID = %d, want 3", c.ID)
 	}
-	if err := s.DeleteVlog(c.ID); err != nil {
+	if err := s.DeleteVlog(c.ID, c.AuthorID); err != nil {
 		t.Fatal(err)
 	}
 	s = reopen(t, s, Options{NoSync: true})
@@ -159,7 +174,7 @@ func TestRecoveryIsExact(t *testing.T) {
 			for i := range 200 {
 				v := mustCreate(t, s, fmt.Sprintf("vlog %d", i))
 				if i%3 == 0 {
-					if err := s.DeleteVlog(v.ID); err != nil {
+					if err := s.DeleteVlog(v.ID, v.AuthorID); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -200,7 +215,7 @@ func TestRecoveryIsExact(t *testing.T) {
 				if want := uint64(201 + round); v.ID != want {
 					t.Fatalf("round %d: next ID = %d, want %d", round, v.ID, want)
 				}
-				if err := s2.DeleteVlog(v.ID); err != nil {
+				if err := s2.DeleteVlog(v.ID, v.AuthorID); err != nil {
 					t.Fatal(err)
 				}
 				s2.bg.Wait()
@@ -214,6 +229,7 @@ func TestRecoveryIsExact(t *testing.T) {
 
 func TestConcurrentCreatesGetDistinctIDs(t *testing.T) {
 	s := MustOpenStore(t, "", Options{NoSync: true})
+	author := mustUser(t, s, "alice")
 	const writers, each = 8, 50
 	var (
 		mu   sync.Mutex
@@ -225,7 +241,7 @@ func TestConcurrentCreatesGetDistinctIDs(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				v, err := s.CreateVlog(VlogInput{Title: fmt.Sprintf("w%d-%d", w, i)})
+				v, err := s.CreateVlog(author.ID, VlogInput{Title: fmt.Sprintf("w%d-%d", w, i)})
 				if err != nil {
 					t.Error(err)
 					return

@@ -17,11 +17,13 @@ const (
 // Vlog is one post. Values are immutable once published by the store: an
 // edit makes a new *Vlog, so callers may hold one without locks.
 type Vlog struct {
-	ID      uint64    `msgpack:"id"`
-	Title   string    `msgpack:"title"`
-	Body    string    `msgpack:"body"`
-	Created time.Time `msgpack:"created"`
-	Updated time.Time `msgpack:"updated"` // equal to Created until the vlog is edited
+	ID       uint64    `msgpack:"id"`
+	AuthorID uint64    `msgpack:"author_id"`
+	Author   string    `msgpack:"author"` // the author's name; names never change
+	Title    string    `msgpack:"title"`
+	Body     string    `msgpack:"body"`
+	Created  time.Time `msgpack:"created"`
+	Updated  time.Time `msgpack:"updated"` // equal to Created until the vlog is edited
 }
 
 // Edited reports whether the vlog was changed after it was created.
@@ -57,27 +59,55 @@ func (in VlogInput) normalize() (VlogInput, error) {
 	return VlogInput{Title: title, Body: body}, nil
 }
 
-// CreateVlog validates in, makes it durable and returns the new vlog. Invalid
-// input returns a *ValidationError and stores nothing.
-func (s *Store) CreateVlog(in VlogInput) (*Vlog, error) {
+// CreateVlog validates in, makes it durable as a vlog by the user authorID
+// and returns it. Invalid input returns a *ValidationError and stores
+// nothing; an unknown author is ErrNotFound.
+func (s *Store) CreateVlog(authorID uint64, in VlogInput) (*Vlog, error) {
 	in, err := in.normalize()
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.commit(&op{Kind: opCreateVlog, At: s.now().UTC(), Title: in.Title, Body: in.Body})
+	res, err := s.commit(&op{Kind: opCreateVlog, At: s.now().UTC(), UserID: authorID, Title: in.Title, Body: in.Body})
 	if err != nil {
 		return nil, err
 	}
 	return res.vlog, nil
 }
 
-// DeleteVlog removes the vlog with the given ID, durably. ErrNotFound when
-// there is none.
-func (s *Store) DeleteVlog(id uint64) error {
-	if _, err := s.Vlog(id); err != nil {
+// EditVlog replaces the title and body of vlog id on behalf of user by.
+// ErrNotFound when there is no such vlog, ErrForbidden when by is not its
+// author, a *ValidationError for bad input.
+func (s *Store) EditVlog(id, by uint64, in VlogInput) (*Vlog, error) {
+	if err := s.CanChange(id, by); err != nil {
+		return nil, err
+	}
+	in, err := in.normalize()
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.commit(&op{Kind: opEditVlog, At: s.now().UTC(), ID: id, UserID: by, Title: in.Title, Body: in.Body})
+	if err != nil {
+		return nil, err
+	}
+	return res.vlog, nil
+}
+
+// DeleteVlog removes vlog id on behalf of user by, durably. ErrNotFound
+// when there is none, ErrForbidden when by is not its author.
+func (s *Store) DeleteVlog(id, by uint64) error {
+	if err := s.CanChange(id, by); err != nil {
 		return err
 	}
-	_, err := s.commit(&op{Kind: opDeleteVlog, At: s.now().UTC(), ID: id})
+	_, err := s.commit(&op{Kind: opDeleteVlog, At: s.now().UTC(), ID: id, UserID: by})
+	return err
+}
+
+// CanChange reports whether user by may edit or delete vlog id: nil if so,
+// else ErrNotFound or ErrForbidden.
+func (s *Store) CanChange(id, by uint64) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, err := s.st.authorized(&op{ID: id, UserID: by})
 	return err
 }
 
