@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +47,7 @@ func MustStartBrowser(tb testing.TB) context.Context {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
 	tb.Cleanup(func() {
 		cancelTimeout()
 		cancelTab()
@@ -76,17 +77,33 @@ func mustGet[T any](tb testing.TB, ctx context.Context, a chromedp.Action[T]) T 
 	return v
 }
 
-// The path a new user takes: open the list, click New, publish, read it,
-// go back, open it from the list, delete it.
-func TestBrowserCreateOpenDelete(t *testing.T) {
+// The path a new user takes: open the list, click New, get sent to sign
+// in, sign up instead, land on the form, publish, edit, go back to the
+// list, open the vlog from it, delete it.
+func TestBrowserSignUpCreateEditDelete(t *testing.T) {
 	ts := mustServeSite(t)
 	ctx := MustStartBrowser(t)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 
-	mustDo(t, ctx, "create through the form",
+	mustDo(t, ctx, "sign up on the way to the form",
 		chromedp.Navigate(ts.URL+"/"),
 		chromedp.Click(css(`a[href="/vlogs/new"]`)),
+		chromedp.WaitVisible(css(`form[action="/login"]`)),
+		chromedp.Click(css(`main a[href^="/signup"]`)),
+		chromedp.WaitVisible(css(`form[action="/signup"]`)),
+		chromedp.SendKeys(css(`#username`), "carol"),
+		chromedp.SendKeys(css(`#password`), testPassword),
+		chromedp.Click(css(`form[action="/signup"] button[type="submit"]`)),
 		chromedp.WaitVisible(css(`#title`)),
+	)
+	if loc := mustGet(t, ctx, chromedp.Location()); loc != ts.URL+"/vlogs/new" {
+		t.Fatalf("after signing up: at %q, want back at /vlogs/new", loc)
+	}
+	if who := mustGet(t, ctx, chromedp.Text(css(`.whoami`))); who != "Signed in as carol" {
+		t.Fatalf("header says %q", who)
+	}
+
+	mustDo(t, ctx, "create through the form",
 		chromedp.SendKeys(css(`#title`), "My first vlog"),
 		chromedp.SendKeys(css(`#body`), "Hello from Chromium.\nSecond line."),
 		chromedp.Click(css(`form.vlog-form button[type="submit"]`)),
@@ -101,6 +118,17 @@ func TestBrowserCreateOpenDelete(t *testing.T) {
 		t.Fatalf("after publishing: at %q, heading %q, body %q, stylesheet applied %v", location, heading, body, preWrap)
 	}
 
+	mustDo(t, ctx, "edit",
+		chromedp.Click(css(`a[href="/vlogs/1/edit"]`)),
+		chromedp.WaitVisible(css(`form[action="/vlogs/1/edit"]`)),
+		chromedp.SetValue(css(`#title`), "My edited vlog"),
+		chromedp.Click(css(`form.vlog-form button[type="submit"]`)),
+		chromedp.WaitVisible(css(`.edited`)),
+	)
+	if heading := mustGet(t, ctx, chromedp.Text(css(`article.vlog h1`))); heading != "My edited vlog" {
+		t.Fatalf("after editing: heading %q", heading)
+	}
+
 	mustDo(t, ctx, "back to the list",
 		chromedp.Click(css(`main a[href="/"]`)),
 		chromedp.WaitVisible(css(`.vlog-list`)),
@@ -111,7 +139,7 @@ func TestBrowserCreateOpenDelete(t *testing.T) {
 		chromedp.WaitVisible(css(`article.vlog h1`)),
 	)
 	location = mustGet(t, ctx, chromedp.Location())
-	if !strings.Contains(listText, "My first vlog") || location != ts.URL+"/vlogs/1" {
+	if !strings.Contains(listText, "My edited vlog") || !strings.Contains(listText, "carol") || location != ts.URL+"/vlogs/1" {
 		t.Fatalf("list %q; opened %q", listText, location)
 	}
 
@@ -124,27 +152,49 @@ func TestBrowserCreateOpenDelete(t *testing.T) {
 	if location != ts.URL+"/" || !strings.Contains(empty, "No vlogs") || ts.Store.VlogCount() != 0 {
 		t.Fatalf("after delete: at %q, %q, %d vlogs stored", location, empty, ts.Store.VlogCount())
 	}
+
+	mustDo(t, ctx, "sign out",
+		chromedp.Click(css(`form[action="/logout"] button`)),
+		chromedp.WaitVisible(css(`a[href="/signup"]`)),
+	)
 }
 
 // Markup in a title or body shows as text in a real browser and never
-// runs.
+// runs, on every page that shows it.
 func TestBrowserUserMarkupNeverRuns(t *testing.T) {
 	ts := mustServeSite(t)
 	ctx := MustStartBrowser(t)
-	const evil = `<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>`
-	mustDo(t, ctx, "create through the form",
-		chromedp.Navigate(ts.URL+"/vlogs/new"),
-		chromedp.SetValue(chromedp.CSS(`#title`), evil),
-		chromedp.SetValue(chromedp.CSS(`#body`), evil),
-		chromedp.Click(chromedp.CSS(`form.vlog-form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`article.vlog h1`)),
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	mustDo(t, ctx, "sign up",
+		chromedp.Navigate(ts.URL+"/signup"),
+		chromedp.SendKeys(css(`#username`), "mallory"),
+		chromedp.SendKeys(css(`#password`), testPassword),
+		chromedp.Click(css(`form[action="/signup"] button[type="submit"]`)),
+		chromedp.WaitVisible(css(`.whoami`)),
 	)
-	for path, sel := range map[string]string{"/vlogs/1": `article.vlog h1`, "/": `.vlog-list h2 a`} {
-		mustDo(t, ctx, "open "+path, chromedp.Navigate(ts.URL+path), chromedp.WaitVisible(chromedp.CSS(sel)))
-		heading := mustGet(t, ctx, chromedp.Text(chromedp.CSS(sel)))
-		ran := mustGet(t, ctx, chromedp.Evaluate[bool](`window.__xss !== undefined`))
-		if ran || heading != evil {
-			t.Fatalf("GET %s: script ran = %v, heading %q; want the markup shown as text", path, ran, heading)
+	for i, evil := range xssCorpus {
+		// Each payload also sets a marker, in case it runs quietly.
+		evil = strings.ReplaceAll(evil, "alert(", "window.__xss=(")
+		mustDo(t, ctx, "create",
+			chromedp.Navigate(ts.URL+"/vlogs/new"),
+			chromedp.SetValue(css(`#title`), evil),
+			chromedp.SetValue(css(`#body`), evil),
+			chromedp.Click(css(`form.vlog-form button[type="submit"]`)),
+			chromedp.WaitVisible(css(`article.vlog h1`)),
+		)
+		id := strconv.Itoa(i + 1)
+		pages := []struct{ path, sel string }{
+			{"/vlogs/" + id, `article.vlog h1`},
+			{"/", `.vlog-list h2 a`},
+			{"/vlogs/" + id + "/edit", `#title`},
+		}
+		for _, p := range pages {
+			mustDo(t, ctx, "open "+p.path, chromedp.Navigate(ts.URL+p.path), chromedp.WaitVisible(css(p.sel)))
+			ran := mustGet(t, ctx, chromedp.Evaluate[bool](`window.__xss !== undefined`))
+			shown := mustGet(t, ctx, chromedp.Evaluate[string](`(e => e.value ?? e.textContent)(document.querySelector(`+strconv.Quote(p.sel)+`))`))
+			if ran || shown != evil {
+				t.Fatalf("GET %s: script ran = %v, shown %q; want %q as text", p.path, ran, shown, evil)
+			}
 		}
 	}
 }

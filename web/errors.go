@@ -21,6 +21,8 @@ func (s *Site) fail(w httpraw.ResponseWriter, r *httpraw.Request, err error) {
 	switch {
 	case errors.Is(err, memstore.ErrNotFound):
 		s.notFound(w, r)
+	case errors.Is(err, memstore.ErrForbidden):
+		s.errorPage(w, r, 403, "Only the author of this vlog may change it.")
 	case errors.Is(err, httpraw.ErrBodyTooLarge):
 		s.errorPage(w, r, 413, "That submission is too large.")
 	case errors.Is(err, httpraw.ErrUnsupportedMediaType):

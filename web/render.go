@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"vlogd/httpraw"
+	"vlogd/memstore"
 )
 
 //go:embed templates/*.html
@@ -18,7 +19,7 @@ var templateFS embed.FS
 
 // pageNames are the templates under templates/ that render a whole page
 // inside layout.html.
-var pageNames = []string{"vlog_list", "vlog_form", "vlog_show", "error"}
+var pageNames = []string{"vlog_list", "vlog_form", "vlog_show", "user_form", "session_form", "error"}
 
 var funcs = template.FuncMap{
 	"date":     func(t time.Time) string { return t.Format("2 Jan 2006") },
@@ -46,13 +47,21 @@ func parsePages() (map[string]*template.Template, error) {
 // beside it whatever the layout needs.
 type view struct {
 	Data any
+	// User is the signed-in visitor, nil when anonymous.
+	User *memstore.User
+	// CSRF is the token every form on the page must send back.
+	CSRF string
+	// Path is the page's own path, for "sign in and come back here".
+	Path string
 }
 
 // render executes page into a buffer first, so that a template error
 // becomes a clean 500 instead of half a page, then writes it with status.
 func (s *Site) render(w httpraw.ResponseWriter, r *httpraw.Request, status int, page string, data any) {
+	v := s.viewer(r)
+	pv := view{Data: data, User: v.user, CSRF: s.csrfToken(w, r, v), Path: r.Path}
 	var buf bytes.Buffer
-	if err := s.pages[page].Execute(&buf, view{Data: data}); err != nil {
+	if err := s.pages[page].Execute(&buf, pv); err != nil {
 		s.logger.Error("render failed", "page", page, "path", r.Path, "err", err)
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(500)

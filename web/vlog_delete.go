@@ -2,14 +2,22 @@ package web
 
 import "vlogd/httpraw"
 
-// vlogDelete deletes a vlog and redirects to the list.
+// vlogDelete deletes a vlog on behalf of its author and redirects to the
+// list.
 func (s *Site) vlogDelete(w httpraw.ResponseWriter, r *httpraw.Request) {
-	id, ok := parseID(r.Param("id"))
+	_, _, ok := s.postForm(w, r)
 	if !ok {
-		s.notFound(w, r)
 		return
 	}
-	if err := s.store.DeleteVlog(id); err != nil {
+	v, ok := s.vlogParam(w, r)
+	if !ok {
+		return
+	}
+	u := s.requireUser(w, r, vlogPath(v.ID))
+	if u == nil {
+		return
+	}
+	if err := s.store.DeleteVlog(v.ID, u.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}

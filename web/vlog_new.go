@@ -2,15 +2,20 @@ package web
 
 import "vlogd/httpraw"
 
-// vlogForm is the data of the create form: what the person typed and, after
-// a refused submit, the message for each field.
+// vlogForm is the data of the create and edit forms: what the person typed
+// and, after a refused submit, the message for each field. ID is 0 on the
+// create form.
 type vlogForm struct {
+	ID     uint64
 	Title  string
 	Body   string
 	Errors map[string]string
 }
 
-// vlogNew shows the empty form.
+// vlogNew shows the empty form to a signed-in user.
 func (s *Site) vlogNew(w httpraw.ResponseWriter, r *httpraw.Request) {
+	if s.requireUser(w, r, "/vlogs/new") == nil {
+		return
+	}
 	s.render(w, r, 200, "vlog_form", vlogForm{})
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"log/slog"
+	"time"
 
 	"vlogd/httpraw"
 	"vlogd/memstore"
@@ -12,7 +13,17 @@ import (
 type Options struct {
 	// Logger receives handler errors; nil discards.
 	Logger *slog.Logger
+	// Now is the clock of the sign-in throttle; nil means time.Now.
+	Now func() time.Time
 }
+
+// Sign-in throttling: after this many failures within loginWindow, further
+// attempts for the same username, or from the same address, get 429.
+const (
+	loginFailuresPerName = 5
+	loginFailuresPerAddr = 20
+	loginWindow          = 15 * time.Minute
+)
 
 // Site holds what the handlers depend on. Build it with New; serve
 // Handler().
@@ -21,6 +32,12 @@ type Site struct {
 	logger *slog.Logger
 	pages  map[string]*template.Template
 	static map[string]*staticFile
+
+	loginByName, loginByAddr *throttle
+	// dummyHash is checked against when a sign-in names an unknown user,
+	// so that it takes as long as a wrong password and does not reveal
+	// which names exist.
+	dummyHash string
 }
 
 // New parses every template and loads the static files, failing fast if any
@@ -30,7 +47,19 @@ func New(store *memstore.Store, opts Options) (*Site, error) {
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
-	var err error
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	s.loginByName = newThrottle(loginFailuresPerName, loginWindow, now)
+	s.loginByAddr = newThrottle(loginFailuresPerAddr, loginWindow, now)
+	token, err := newToken()
+	if err != nil {
+		return nil, err
+	}
+	if s.dummyHash, err = hashPassword(token); err != nil {
+		return nil, err
+	}
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
 	}

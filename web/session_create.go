@@ -1,0 +1,70 @@
+package web
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"vlogd/httpraw"
+)
+
+// sessionNew shows the sign-in form.
+func (s *Site) sessionNew(w httpraw.ResponseWriter, r *httpraw.Request) {
+	s.render(w, r, 200, "session_form", authForm{Next: safeNext(r.Query().Get("next"))})
+}
+
+// sessionCreate signs a user in. Wrong names and wrong passwords get the
+// same answer after the same work, and repeated failures per name and per
+// address are throttled with 429.
+func (s *Site) sessionCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
+	form, _, ok := s.postForm(w, r)
+	if !ok {
+		return
+	}
+	name, password := form.Get("username"), form.Get("password")
+	data := authForm{Username: name, Next: safeNext(form.Get("next"))}
+	nameKey, addrKey := strings.ToLower(name), clientAddr(r)
+
+	if wait := max(s.loginByName.wait(nameKey), s.loginByAddr.wait(addrKey)); wait > 0 {
+		secs := int((wait + time.Second - 1) / time.Second)
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		s.errorPage(w, r, 429, "Too many failed sign-ins. Please wait "+strconv.Itoa((secs+59)/60)+" minute(s) and try again.")
+		return
+	}
+
+	hash := s.dummyHash
+	u, lookupErr := s.store.UserByName(name)
+	if lookupErr == nil {
+		hash = u.PasswordHash
+	}
+	// The hash is always computed, even for an unknown name, so timing
+	// does not tell which names exist.
+	match, err := checkPassword(hash, password)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if lookupErr != nil || !match {
+		s.loginByName.fail(nameKey)
+		s.loginByAddr.fail(addrKey)
+		data.Error = "Wrong username or password."
+		s.render(w, r, 422, "session_form", data)
+		return
+	}
+	s.loginByName.reset(nameKey)
+	if err := s.signIn(w, r, u); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	seeOther(w, data.Next)
+}
+
+// clientAddr is the address the request came from, without the port.
+func clientAddr(r *httpraw.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
