@@ -4,9 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -35,12 +33,12 @@ var (
 )
 
 // listAll pages through the home page and returns every listed vlog.
-func listAll(tb testing.TB, base string) map[uint64]string {
+func listAll(tb testing.TB, c *siteClient, base string) map[uint64]string {
 	tb.Helper()
 	all := map[uint64]string{}
 	path := "/"
 	for {
-		code, body := get(tb, base+path)
+		code, body := c.get(tb, base+path)
 		if code != 200 {
 			tb.Fatalf("GET %s = %d", path, code)
 		}
@@ -73,9 +71,16 @@ func TestCrashRecovery(t *testing.T) {
 	var maxID uint64
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 
+	var c *siteClient
 	for round := range *crashRounds {
 		p := MustStartVlogd(t, dir)
-		maxID = checkRecovered(t, p.URL, lg, maxID, round)
+		if c == nil {
+			// One account for the whole test: its session must survive
+			// every SIGKILL, or the probe create in checkRecovered is sent
+			// to the sign-in page and fails.
+			c = signUp(t, p.URL, "writer")
+		}
+		maxID = checkRecovered(t, c, p.URL, lg, maxID, round)
 
 		ctx, cancel := context.WithCancel(context.Background())
 		var wg sync.WaitGroup
@@ -83,7 +88,7 @@ func TestCrashRecovery(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				writeUntilCancelled(ctx, p.URL, lg, fmt.Sprintf("r%d-w%d", round, w))
+				writeUntilCancelled(ctx, c, p.URL, lg, fmt.Sprintf("r%d-w%d", round, w))
 			}()
 		}
 		// Kill at a random moment while the writers are busy.
@@ -96,11 +101,11 @@ func TestCrashRecovery(t *testing.T) {
 	// Recovery is deterministic: two starts with no writes in between
 	// list exactly the same vlogs.
 	p := MustStartVlogd(t, dir)
-	maxID = checkRecovered(t, p.URL, lg, maxID, *crashRounds)
-	first := listAll(t, p.URL)
+	maxID = checkRecovered(t, c, p.URL, lg, maxID, *crashRounds)
+	first := listAll(t, c, p.URL)
 	p.kill(t)
 	p = MustStartVlogd(t, dir)
-	second := listAll(t, p.URL)
+	second := listAll(t, c, p.URL)
 	if len(first) != len(second) {
 		t.Fatalf("two recoveries listed %d and %d vlogs", len(first), len(second))
 	}
@@ -119,11 +124,11 @@ func TestCrashRecovery(t *testing.T) {
 
 // checkRecovered compares the recovered site with the ledger and returns the
 // largest ID seen so far, after checking the next ID is larger still.
-func checkRecovered(tb testing.TB, base string, lg *ledger, maxID uint64, round int) uint64 {
+func checkRecovered(tb testing.TB, c *siteClient, base string, lg *ledger, maxID uint64, round int) uint64 {
 	tb.Helper()
 	lg.mu.Lock()
 	defer lg.mu.Unlock()
-	listed := listAll(tb, base)
+	listed := listAll(tb, c, base)
 	for id, title := range lg.created {
 		_, present := listed[id]
 		if lg.deleting[id] {
@@ -154,7 +159,7 @@ func checkRecovered(tb testing.TB, base string, lg *ledger, maxID uint64, round 
 			lg.created[id] = title
 			delete(lg.inFlight, title)
 		}
-		code, body := get(tb, base+"/vlogs/"+strconv.FormatUint(id, 10))
+		code, body := c.get(tb, base+"/vlogs/"+strconv.FormatUint(id, 10))
 		if code != 200 || !strings.Contains(body, `<div class="vlog-body">`+lg.bodies[title]+`</div>`) {
 			tb.Fatalf("round %d: vlog %d is not whole (status %d)", round, id, code)
 		}
@@ -167,7 +172,7 @@ func checkRecovered(tb testing.TB, base string, lg *ledger, maxID uint64, round 
 	title := fmt.Sprintf("probe-%d", round)
 	body := "probe body " + title
 	lg.bodies[title] = body
-	loc := createVlog(tb, base, title, body)
+	loc := c.createVlog(tb, base, title, body)
 	id, err := strconv.ParseUint(strings.TrimPrefix(loc, "/vlogs/"), 10, 64)
 	if err != nil || id <= maxID {
 		tb.Fatalf("round %d: new vlog at %q, want an ID above %d", round, loc, maxID)
@@ -178,22 +183,7 @@ func checkRecovered(tb testing.TB, base string, lg *ledger, maxID uint64, round 
 
 // writeUntilCancelled creates vlogs and deletes some of them, recording in
 // lg exactly what the server acknowledged.
-func writeUntilCancelled(ctx context.Context, base string, lg *ledger, prefix string) {
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	post := func(path string, form url.Values) (*http.Response, error) {
-		req, err := http.NewRequestWithContext(ctx, "POST", base+path, strings.NewReader(form.Encode()))
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := client.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		return resp, nil
-	}
+func writeUntilCancelled(ctx context.Context, c *siteClient, base string, lg *ledger, prefix string) {
 	for i := 0; ctx.Err() == nil; i++ {
 		title := fmt.Sprintf("%s-%d", prefix, i)
 		body := strings.Repeat(title+" body ", 1+i%5)
@@ -201,7 +191,7 @@ func writeUntilCancelled(ctx context.Context, base string, lg *ledger, prefix st
 		lg.bodies[title] = body
 		lg.inFlight[title] = true
 		lg.mu.Unlock()
-		resp, err := post("/vlogs", url.Values{"title": {title}, "body": {body}})
+		resp, err := c.post(ctx, base, "/vlogs", url.Values{"title": {title}, "body": {body}})
 		if err != nil || resp.StatusCode != 303 {
 			return // killed: the create stays in flight
 		}
@@ -219,7 +209,7 @@ func writeUntilCancelled(ctx context.Context, base string, lg *ledger, prefix st
 		lg.mu.Lock()
 		lg.deleting[id] = true
 		lg.mu.Unlock()
-		resp, err = post("/vlogs/"+strconv.FormatUint(id, 10)+"/delete", url.Values{})
+		resp, err = c.post(ctx, base, "/vlogs/"+strconv.FormatUint(id, 10)+"/delete", url.Values{})
 		if err != nil || resp.StatusCode != 303 {
 			return // an unanswered delete may or may not have happened
 		}

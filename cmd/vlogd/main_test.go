@@ -3,11 +3,13 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -137,29 +139,78 @@ func (p *proc) stop(tb testing.TB) error {
 	}
 }
 
-var noRedirects = &http.Client{
-	Timeout:       10 * time.Second,
-	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+// siteClient is one signed-in visitor: a cookie jar holding the session,
+// and the CSRF token its forms carry.
+type siteClient struct {
+	http *http.Client
+	csrf string
 }
 
-// createVlog posts the form and returns the new vlog's path.
-func createVlog(tb testing.TB, base, title, body string) string {
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// signUp creates an account through the sign-up form at base.
+func signUp(tb testing.TB, base, name string) *siteClient {
 	tb.Helper()
-	resp, err := noRedirects.PostForm(base+"/vlogs", url.Values{"title": {title}, "body": {body}})
+	jar, _ := cookiejar.New(nil)
+	c := &siteClient{http: &http.Client{
+		Jar:           jar,
+		Timeout:       30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+	c.refreshToken(tb, base)
+	resp, err := c.post(context.Background(), base, "/signup", url.Values{"username": {name}, "password": {"a long enough password"}})
+	if err != nil || resp.StatusCode != 303 {
+		tb.Fatalf("sign up %s: %v %v", name, resp, err)
+	}
+	c.refreshToken(tb, base)
+	return c
+}
+
+// refreshToken reads the CSRF token from a form, as a browser would.
+func (c *siteClient) refreshToken(tb testing.TB, base string) {
+	tb.Helper()
+	_, body := c.get(tb, base+"/login")
+	m := csrfRE.FindStringSubmatch(body)
+	if m == nil {
+		tb.Fatalf("no csrf field on /login:\n%s", body)
+	}
+	c.csrf = m[1]
+}
+
+// post submits a form with the CSRF token and returns the response with
+// its body drained.
+func (c *siteClient) post(ctx context.Context, base, path string, form url.Values) (*http.Response, error) {
+	form.Set("csrf", c.csrf)
+	req, err := http.NewRequestWithContext(ctx, "POST", base+path, strings.NewReader(form.Encode()))
 	if err != nil {
-		tb.Fatalf("POST /vlogs: %v", err)
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 303 {
-		tb.Fatalf("POST /vlogs status = %d, want 303", resp.StatusCode)
+	return resp, nil
+}
+
+// createVlog posts the form and returns the new vlog's path.
+func (c *siteClient) createVlog(tb testing.TB, base, title, body string) string {
+	tb.Helper()
+	resp, err := c.post(context.Background(), base, "/vlogs", url.Values{"title": {title}, "body": {body}})
+	if err != nil {
+		tb.Fatalf("POST /vlogs: %v", err)
+	}
+	if resp.StatusCode != 303 || !strings.HasPrefix(resp.Header.Get("Location"), "/vlogs/") {
+		tb.Fatalf("POST /vlogs = %d to %q, want 303 to the new vlog", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	return resp.Header.Get("Location")
 }
 
-func get(tb testing.TB, u string) (int, string) {
+func (c *siteClient) get(tb testing.TB, u string) (int, string) {
 	tb.Helper()
-	resp, err := noRedirects.Get(u)
+	resp, err := c.http.Get(u)
 	if err != nil {
 		tb.Fatalf("GET %s: %v", u, err)
 	}
@@ -214,7 +265,8 @@ func TestFlagsOverrideEnvironment(t *testing.T) {
 func TestGracefulShutdown(t *testing.T) {
 	dir := t.TempDir()
 	p := MustStartVlogd(t, dir)
-	loc := createVlog(t, p.URL, "kept", "across a clean restart")
+	alice := signUp(t, p.URL, "alice")
+	loc := alice.createVlog(t, p.URL, "kept", "across a clean restart")
 	if err := p.stop(t); err != nil {
 		t.Fatalf("exit after SIGTERM: %v\n%s", err, p.logs)
 	}
@@ -227,7 +279,7 @@ func TestGracefulShutdown(t *testing.T) {
 	if !strings.Contains(p.logs.String(), "msg=recovered vlogs=1") || !strings.Contains(p.logs.String(), "replayed=0") {
 		t.Fatalf("restart after a clean stop should load the snapshot and replay nothing:\n%s", p.logs)
 	}
-	if code, body := get(t, p.URL+loc); code != 200 || !strings.Contains(body, "across a clean restart") {
+	if code, body := alice.get(t, p.URL+loc); code != 200 || !strings.Contains(body, "across a clean restart") {
 		t.Fatalf("GET %s = %d after restart", loc, code)
 	}
 }
