@@ -6,7 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
+
+	"vlogd/media"
 )
 
 // errUsage reports a command line that could not be parsed; the flag
@@ -15,9 +19,12 @@ var errUsage = errors.New("usage error")
 
 // config is everything the server is told from outside.
 type config struct {
-	addr     string
-	data     string
-	logLevel slog.Level
+	addr      string
+	data      string
+	logLevel  slog.Level
+	tlsCert   string
+	tlsKey    string
+	maxUpload int64
 }
 
 // envFlag is one flag with the environment variable that stands in for it
@@ -30,6 +37,9 @@ var serveFlags = []envFlag{
 	{"addr", "VLOGD_ADDR", "127.0.0.1:8080", "`address` to listen on, host:port (port 0 picks a free one)"},
 	{"data", "VLOGD_DATA", "./data", "`directory` holding the log, snapshots and media; created if missing"},
 	{"log-level", "VLOGD_LOG_LEVEL", "info", "log `level`: debug, info, warn or error"},
+	{"tls-cert", "VLOGD_TLS_CERT", "", "PEM certificate `file` (with chain); serves HTTPS when given with -tls-key"},
+	{"tls-key", "VLOGD_TLS_KEY", "", "PEM private key `file` for -tls-cert"},
+	{"max-upload", "VLOGD_MAX_UPLOAD", "512MiB", "largest video `size` accepted, e.g. 512MiB, 2GiB, 100MB"},
 }
 
 // parseServeFlags reads the server's flags from args, falling back to the
@@ -44,17 +54,20 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		if v := getenv(f.env); v != "" {
 			def = v
 		}
-		values[f.name] = fs.String(f.name, def, fmt.Sprintf("%s (env %s, default %q)", f.usage, f.env, f.def))
+		values[f.name] = fs.String(f.name, def, fmt.Sprintf("%s (env %s)", f.usage, f.env))
 	}
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `vlogd serves a vlog (video blog): posts kept in memory, every change
 written to a write-ahead log and fsynced before it is acknowledged.
 
 Usage:
-  vlogd [flags]
-
-Flags (each may also be set by its environment variable; a flag wins):
+  vlogd [flags]              serve the site
+  vlogd COMMAND --help       help for a command
 `)
+		for _, name := range slices.Sorted(maps.Keys(subcommands)) {
+			fmt.Fprintf(stderr, "  vlogd %-19s %s\n", name, subcommands[name].summary)
+		}
+		fmt.Fprint(stderr, "\nFlags (each may also be set by its environment variable; a flag wins):\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -68,11 +81,21 @@ Flags (each may also be set by its environment variable; a flag wins):
 		fs.Usage()
 		return config{}, errUsage
 	}
-	cfg := config{addr: *values["addr"], data: *values["data"]}
+	cfg := config{addr: *values["addr"], data: *values["data"], tlsCert: *values["tls-cert"], tlsKey: *values["tls-key"]}
 	if err := cfg.logLevel.UnmarshalText([]byte(strings.TrimSpace(*values["log-level"]))); err != nil {
 		fmt.Fprintf(stderr, "vlogd: -log-level: %v\n", err)
 		return config{}, errUsage
 	}
+	if (cfg.tlsCert == "") != (cfg.tlsKey == "") {
+		fmt.Fprintln(stderr, "vlogd: -tls-cert and -tls-key go together")
+		return config{}, errUsage
+	}
+	n, err := media.ParseSize(*values["max-upload"])
+	if err != nil || n <= 0 {
+		fmt.Fprintf(stderr, "vlogd: -max-upload %q: want a positive size like 512MiB\n", *values["max-upload"])
+		return config{}, errUsage
+	}
+	cfg.maxUpload = n
 	if cfg.data == "" {
 		fmt.Fprintln(stderr, "vlogd: -data must not be empty")
 		return config{}, errUsage

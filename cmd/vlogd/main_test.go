@@ -283,3 +283,25 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatalf("GET %s = %d after restart", loc, code)
 	}
 }
+
+func TestConfigRejectsBadValues(t *testing.T) {
+	for _, args := range [][]string{
+		{"--max-upload", "lots"},
+		{"--max-upload", "0"},
+		{"--tls-cert", "cert.pem"},
+		{"--log-level", "loud"},
+		{"--data", ""},
+		{"extra"},
+	} {
+		if _, err := parseServeFlags(args, func(string) string { return "" }, io.Discard); !errors.Is(err, errUsage) {
+			t.Errorf("parseServeFlags(%q) err = %v, want errUsage", args, err)
+		}
+	}
+	cfg, err := parseServeFlags(nil, func(k string) string { return map[string]string{"VLOGD_MAX_UPLOAD": "2GiB"}[k] }, io.Discard)
+	if err != nil || cfg.maxUpload != 2<<30 {
+		t.Fatalf("VLOGD_MAX_UPLOAD=2GiB gives %d, %v", cfg.maxUpload, err)
+	}
+	if cfg, _ := parseServeFlags(nil, func(string) string { return "" }, io.Discard); cfg.maxUpload != 512<<20 {
+		t.Fatalf("default max upload = %d, want 512 MiB", cfg.maxUpload)
+	}
+}

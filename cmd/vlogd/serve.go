@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -21,8 +22,14 @@ import (
 const shutdownGrace = 10 * time.Second
 
 // Run runs vlogd with the given arguments (without the program name) until
-// ctx is cancelled or serving fails.
+// ctx is cancelled or serving fails. A first argument naming a subcommand
+// runs that instead of the server.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		if cmd, ok := subcommands[args[0]]; ok {
+			return cmd.run(ctx, args[1:], getenv, stdout, stderr)
+		}
+	}
 	cfg, err := parseServeFlags(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -62,12 +69,21 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) (err error) {
 	if err != nil {
 		return err
 	}
+	srv := &httpraw.Server{Handler: site.Handler(), Logger: logger}
+	scheme := "http://"
+	if cfg.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
+		if err != nil {
+			return fmt.Errorf("tls: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		scheme = "https://"
+	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &httpraw.Server{Handler: site.Handler(), Logger: logger}
-	logger.Info("listening", "addr", "http://"+ln.Addr().String(), "data", dataDir)
+	logger.Info("listening", "addr", scheme+ln.Addr().String(), "data", dataDir)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

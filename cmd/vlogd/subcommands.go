@@ -1,0 +1,17 @@
+package main
+
+import (
+	"context"
+	"io"
+)
+
+// subcommand is a mode of the binary other than serving, named by the first
+// argument: `vlogd verify --data DIR`.
+type subcommand struct {
+	summary string // one line for --help
+	run     func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
+}
+
+// subcommands maps each name to its implementation, one file per
+// subcommand.
+var subcommands = map[string]subcommand{}
