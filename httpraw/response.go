@@ -189,6 +189,12 @@ func (w *response) finish() {
 func (w *response) sendHeader(final bool) {
 	w.headerSent = true
 	req := w.req
+	if final && !req.body.complete() && !req.body.drain() {
+		// RFC 9112 §9.3: the handler left a body unread. Read and discard
+		// it (bounded) before answering, so the response can say
+		// truthfully whether the connection stays open.
+		w.closeAfter = true
+	}
 	if req.wantClose || w.c.srv.shuttingDown() || req.body.unreadOverDrain() || hasConnClose(&w.header) {
 		w.closeAfter = true
 	}
