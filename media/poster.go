@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -103,6 +104,9 @@ func runFFmpeg(ctx context.Context, ffmpeg string, args []string) error {
 	stderr := &tailBuffer{max: 2048}
 	cmd.Stderr = stderr
 	cmd.WaitDelay = time.Second // do not hang on pipes after a kill
+	// If vlogd itself is killed, ffmpeg dies with it instead of writing
+	// into the blob directory behind the next process's back.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(string(stderr.buf))
 		if msg == "" {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 )
 
 // Blob describes a stored file.
@@ -133,6 +134,12 @@ func (s *Store) publish(tmp string, b Blob) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if fi, err := os.Lstat(final); err == nil && fi.Mode().IsRegular() && fi.Size() == b.Size {
+		// The blob counts as freshly written: garbage collection spares
+		// recent blobs, and this one is about to be referenced again.
+		now := time.Now()
+		if err := os.Chtimes(final, now, now); err != nil {
+			return err
+		}
 		return os.Remove(tmp)
 	}
 	newShard := false
