@@ -18,6 +18,7 @@ const (
 	opCreateUser    opKind = 4
 	opCreateSession opKind = 5
 	opDeleteSession opKind = 6
+	opSetPoster     opKind = 7
 )
 
 var opNames = map[opKind]string{
@@ -27,6 +28,7 @@ var opNames = map[opKind]string{
 	opCreateUser:    "create-user",
 	opCreateSession: "create-session",
 	opDeleteSession: "delete-session",
+	opSetPoster:     "set-poster",
 }
 
 func (k opKind) String() string {
@@ -58,6 +60,14 @@ type op struct {
 	PassHash string    `msgpack:"pw,omitempty"`
 	Token    string    `msgpack:"token,omitempty"` // a session token's hash, never the token
 	Expires  time.Time `msgpack:"exp,omitempty"`
+	// Video is a new video for a vlog; its blob is durable before the op
+	// is written. RemoveVideo drops a vlog's video on edit.
+	Video       *Video `msgpack:"video,omitempty"`
+	RemoveVideo bool   `msgpack:"rmvideo,omitempty"`
+	// Hash and Poster set a poster: only if the vlog still shows the video
+	// Hash when the op applies.
+	Hash   string `msgpack:"hash,omitempty"`
+	Poster string `msgpack:"poster,omitempty"`
 }
 
 func encodeOp(o *op) ([]byte, error) {

@@ -188,6 +188,12 @@ func (s *Store) maybeSnapshot() {
 		defer s.snapping.Store(false)
 		if err := s.Snapshot(); err != nil {
 			s.logger.Error("background snapshot failed", "err", err)
+			return
+		}
+		if n, err := s.collectBlobs(); err != nil {
+			s.logger.Error("media garbage collection failed", "err", err)
+		} else if n > 0 {
+			s.logger.Info("unreferenced media removed", "blobs", n)
 		}
 	}()
 }

@@ -57,6 +57,8 @@ func (st *state) apply(o *op) result {
 		return st.createUser(o)
 	case opCreateSession:
 		return st.createSession(o)
+	case opSetPoster:
+		return st.setPoster(o)
 	case opDeleteSession:
 		if _, ok := st.sessions[o.Token]; !ok {
 			return result{err: ErrNotFound}
@@ -74,7 +76,7 @@ func (st *state) createVlog(o *op) result {
 	}
 	v := &Vlog{
 		ID: st.nextVlogID, AuthorID: author.ID, Author: author.Name,
-		Title: o.Title, Body: o.Body, Created: o.At, Updated: o.At,
+		Title: o.Title, Body: o.Body, Created: o.At, Updated: o.At, Video: o.Video,
 	}
 	st.nextVlogID++
 	st.vlogs[v.ID] = v
@@ -103,6 +105,12 @@ func (st *state) editVlog(o *op) result {
 	// Values are immutable: an edit publishes a new *Vlog.
 	v := *old
 	v.Title, v.Body, v.Updated = o.Title, o.Body, o.At
+	switch {
+	case o.Video != nil:
+		v.Video = o.Video
+	case o.RemoveVideo:
+		v.Video = nil
+	}
 	st.replaceVlog(&v)
 	return result{vlog: &v}
 }
@@ -114,6 +122,20 @@ func (st *state) deleteVlog(o *op) result {
 	delete(st.vlogs, o.ID)
 	st.order = removeVlog(st.order, o.ID)
 	return result{}
+}
+
+// setPoster gives a vlog's video its poster frame, unless the video was
+// replaced or removed while the poster was being made.
+func (st *state) setPoster(o *op) result {
+	old, ok := st.vlogs[o.ID]
+	if !ok || old.Video == nil || old.Video.Hash != o.Hash {
+		return result{err: fmt.Errorf("vlog %d video %.12s: %w", o.ID, o.Hash, ErrNotFound)}
+	}
+	v, video := *old, *old.Video
+	video.Poster = o.Poster
+	v.Video = &video
+	st.replaceVlog(&v)
+	return result{vlog: &v}
 }
 
 func (st *state) createUser(o *op) result {

@@ -1,13 +1,16 @@
 package memstore
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"vlogd/media"
 	"vlogd/wal"
 )
 
@@ -23,8 +26,14 @@ type Options struct {
 	SegmentSize int64
 	// Now is the clock stamped on every change; nil means time.Now.
 	Now func() time.Time
-	// NoSync skips fsync in the log. Tests only: it voids invariant 1.
+	// NoSync skips fsync in the log and the media store. Tests only: it
+	// voids invariant 1.
 	NoSync bool
+	// BlobGrace is how old an unreferenced media blob must be before
+	// garbage collection removes it; 0 means an hour.
+	BlobGrace time.Duration
+	// NoPosters turns off poster extraction even when ffmpeg is installed.
+	NoPosters bool
 }
 
 // Recovery describes what Open found on disk.
@@ -52,6 +61,14 @@ type Store struct {
 	snapMu   sync.Mutex  // one snapshot at a time
 	snapping atomic.Bool // a background snapshot is scheduled or running
 	bg       sync.WaitGroup
+	bgCtx    context.Context // cancelled by Close: stops background work
+	bgStop   context.CancelFunc
+
+	media     *media.Store
+	blobGrace time.Duration
+	noPosters bool
+	pendingMu sync.Mutex
+	pending   map[string]int // blobs held for records not yet committed
 }
 
 // Open opens (creating if needed) the data directory dir, loads the newest
@@ -64,6 +81,12 @@ func Open(dir string, opts Options) (*Store, error) {
 		now:       opts.Now,
 		snapBytes: opts.SnapshotBytes,
 		st:        newState(),
+		blobGrace: opts.BlobGrace,
+		noPosters: opts.NoPosters,
+		pending:   make(map[string]int),
+	}
+	if s.blobGrace <= 0 {
+		s.blobGrace = time.Hour
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -84,6 +107,13 @@ func Open(dir string, opts Options) (*Store, error) {
 		l.Close()
 		return nil, err
 	}
+	// The media store is opened after the log, whose lock on dir makes
+	// this process the only one removing stale uploads there.
+	if s.media, err = media.Open(filepath.Join(dir, "blobs"), media.Options{Logger: s.logger, NoSync: opts.NoSync}); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("memstore: %w", err)
+	}
+	s.bgCtx, s.bgStop = context.WithCancel(context.Background())
 	s.recovery.Took = time.Since(start)
 	s.recovery.Vlogs = len(s.st.vlogs)
 	s.recovery.LastSeq = s.seq
@@ -172,6 +202,7 @@ func (s *Store) commit(o *op) (result, error) {
 // Close waits for a running snapshot, writes a final one so the next start
 // replays nothing, and closes the log.
 func (s *Store) Close() error {
+	s.bgStop()
 	s.bg.Wait()
 	var errs []error
 	if s.log.Err() == nil {

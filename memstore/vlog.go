@@ -24,6 +24,7 @@ type Vlog struct {
 	Body     string    `msgpack:"body"`
 	Created  time.Time `msgpack:"created"`
 	Updated  time.Time `msgpack:"updated"` // equal to Created until the vlog is edited
+	Video    *Video    `msgpack:"video,omitempty"`
 }
 
 // Edited reports whether the vlog was changed after it was created.
@@ -33,6 +34,11 @@ func (v *Vlog) Edited() bool { return !v.Updated.Equal(v.Created) }
 type VlogInput struct {
 	Title string
 	Body  string
+	// Video, from PutVideo, is attached to the vlog (replacing any video
+	// on edit). RemoveVideo, on edit, drops the video; it is ignored when
+	// Video is set.
+	Video       *Video
+	RemoveVideo bool
 }
 
 // normalize trims the title, normalises the body's line endings to "\n", and
@@ -56,7 +62,7 @@ func (in VlogInput) normalize() (VlogInput, error) {
 	case len(body) > MaxBodyBytes:
 		return in, &ValidationError{Field: "body", Msg: "must be at most 100 KB"}
 	}
-	return VlogInput{Title: title, Body: body}, nil
+	return VlogInput{Title: title, Body: body, Video: in.Video, RemoveVideo: in.RemoveVideo && in.Video == nil}, nil
 }
 
 // CreateVlog validates in, makes it durable as a vlog by the user authorID
@@ -67,10 +73,11 @@ func (s *Store) CreateVlog(authorID uint64, in VlogInput) (*Vlog, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.commit(&op{Kind: opCreateVlog, At: s.now().UTC(), UserID: authorID, Title: in.Title, Body: in.Body})
+	res, err := s.commit(&op{Kind: opCreateVlog, At: s.now().UTC(), UserID: authorID, Title: in.Title, Body: in.Body, Video: in.Video})
 	if err != nil {
 		return nil, err
 	}
+	s.schedulePoster(res.vlog)
 	return res.vlog, nil
 }
 
@@ -85,9 +92,13 @@ func (s *Store) EditVlog(id, by uint64, in VlogInput) (*Vlog, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.commit(&op{Kind: opEditVlog, At: s.now().UTC(), ID: id, UserID: by, Title: in.Title, Body: in.Body})
+	res, err := s.commit(&op{Kind: opEditVlog, At: s.now().UTC(), ID: id, UserID: by,
+		Title: in.Title, Body: in.Body, Video: in.Video, RemoveVideo: in.RemoveVideo})
 	if err != nil {
 		return nil, err
+	}
+	if in.Video != nil {
+		s.schedulePoster(res.vlog)
 	}
 	return res.vlog, nil
 }
@@ -135,4 +146,12 @@ func (s *Store) VlogCount() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.st.vlogs)
+}
+
+// Validate checks in against the rules without storing anything, returning
+// the first *ValidationError. Uploads call it before streaming a video, so
+// a form with a bad title stores no blob.
+func (in VlogInput) Validate() error {
+	_, err := in.normalize()
+	return err
 }

@@ -1,0 +1,174 @@
+package memstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"vlogd/media"
+)
+
+// Video is a vlog's clip: a blob in the media store, named by its SHA-256.
+type Video struct {
+	Hash   string `msgpack:"hash"`
+	Type   string `msgpack:"type"` // video/mp4 or video/webm, decided from the bytes
+	Size   int64  `msgpack:"size"`
+	Poster string `msgpack:"poster,omitempty"` // hash of a JPEG frame; "" until one is made
+}
+
+// videoTypes are the uploads a vlog accepts.
+var videoTypes = []string{media.TypeMP4, media.TypeWebM}
+
+// Upload errors, for callers that answer them differently.
+var (
+	// ErrTooLarge is returned by PutVideo when the upload exceeds the limit.
+	ErrTooLarge = media.ErrTooLarge
+)
+
+// SizeText formats a byte count for people ("512 MiB").
+func SizeText(n int64) string { return media.FormatSize(n) }
+
+// PutVideo streams r into the media store (never holding it in memory),
+// refusing more than limit bytes (ErrTooLarge) and anything that is not an
+// MP4 or WebM video (a *ValidationError on "video"). The blob is durable
+// when PutVideo returns, before any record refers to it. The caller must
+// call release once the vlog that uses the video is committed (or
+// abandoned); until then the blob is safe from garbage collection.
+func (s *Store) PutVideo(r io.Reader, limit int64) (v *Video, release func(), err error) {
+	b, err := s.media.Put(r, limit, videoTypes)
+	var te *media.TypeError
+	switch {
+	case errors.As(err, &te):
+		return nil, nil, &ValidationError{Field: "video", Msg: "must be an MP4 or WebM video (this file is not)"}
+	case errors.Is(err, media.ErrEmpty):
+		return nil, nil, &ValidationError{Field: "video", Msg: "is an empty file"}
+	case err != nil:
+		return nil, nil, fmt.Errorf("memstore: %w", err)
+	}
+	return &Video{Hash: b.Hash, Type: b.Type, Size: b.Size}, s.hold(b.Hash), nil
+}
+
+// hold marks a blob as about to be referenced, so garbage collection
+// spares it, and returns the function that lets go.
+func (s *Store) hold(hash string) func() {
+	s.pendingMu.Lock()
+	s.pending[hash]++
+	s.pendingMu.Unlock()
+	return func() {
+		s.pendingMu.Lock()
+		if s.pending[hash]--; s.pending[hash] <= 0 {
+			delete(s.pending, hash)
+		}
+		s.pendingMu.Unlock()
+	}
+}
+
+// MediaFile is an open media blob with what a server needs to send it.
+type MediaFile struct {
+	*os.File
+	Type    string
+	Size    int64
+	ModTime time.Time
+}
+
+// OpenMedia opens the blob named hash for reading; the caller closes it.
+// Names that are not a SHA-256 in lowercase hex, and absent blobs, are
+// ErrNotFound.
+func (s *Store) OpenMedia(hash string) (*MediaFile, error) {
+	f, err := s.media.Open(hash)
+	if err != nil {
+		if errors.Is(err, media.ErrNotFound) {
+			return nil, fmt.Errorf("media %.16s: %w", hash, ErrNotFound)
+		}
+		return nil, fmt.Errorf("memstore: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("memstore: stat media: %w", err)
+	}
+	head := make([]byte, 512)
+	n, _ := f.ReadAt(head, 0)
+	return &MediaFile{File: f, Type: media.DetectType(head[:n]), Size: fi.Size(), ModTime: fi.ModTime()}, nil
+}
+
+// schedulePoster extracts a poster frame for v's video in the background
+// when ffmpeg is installed, and records it in the log. Without ffmpeg it
+// does nothing: pages show a neutral placeholder instead.
+func (s *Store) schedulePoster(v *Vlog) {
+	if v == nil || v.Video == nil || v.Video.Poster != "" || s.noPosters {
+		return
+	}
+	id, hash := v.ID, v.Video.Hash
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		ctx, cancel := context.WithTimeout(s.bgCtx, 2*time.Minute)
+		defer cancel()
+		b, err := s.media.ExtractPoster(ctx, hash)
+		switch {
+		case errors.Is(err, media.ErrNoFFmpeg):
+			s.logger.Debug("no ffmpeg on PATH; video shown without a poster", "vlog", id)
+			return
+		case err != nil:
+			s.logger.Warn("poster extraction failed", "vlog", id, "err", err)
+			return
+		}
+		release := s.hold(b.Hash)
+		defer release()
+		_, err = s.commit(&op{Kind: opSetPoster, At: s.now().UTC(), ID: id, Hash: hash, Poster: b.Hash})
+		// A vlog deleted or re-videoed meanwhile (ErrNotFound), or a
+		// store closing, is no failure.
+		if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrClosed) {
+			s.logger.Warn("recording poster failed", "vlog", id, "err", err)
+		}
+	}()
+}
+
+// collectBlobs removes media blobs that no vlog references. It runs after
+// a snapshot. Blobs being uploaded or awaiting their record are held
+// (hold), and blobs newer than the grace period are spared too: that
+// covers the instant between a blob's rename and its hold.
+func (s *Store) collectBlobs() (removed int, err error) {
+	hashes, err := s.media.Hashes()
+	if err != nil {
+		return 0, fmt.Errorf("memstore: collect blobs: %w", err)
+	}
+	referenced := make(map[string]bool)
+	s.mu.RLock()
+	for _, v := range s.st.order {
+		if v.Video != nil {
+			referenced[v.Video.Hash] = true
+			referenced[v.Video.Poster] = true
+		}
+	}
+	s.mu.RUnlock()
+	cutoff := time.Now().Add(-s.blobGrace)
+	for _, h := range hashes {
+		s.pendingMu.Lock()
+		held := s.pending[h] > 0
+		s.pendingMu.Unlock()
+		if referenced[h] || held || !s.olderThan(h, cutoff) {
+			continue
+		}
+		if err := s.media.Remove(h); err != nil && !errors.Is(err, media.ErrNotFound) {
+			return removed, fmt.Errorf("memstore: remove blob %.16s: %w", h, err)
+		}
+		removed++
+	}
+	return removed, nil
+}
+
+// olderThan reports whether blob h was last written before t.
+func (s *Store) olderThan(h string, t time.Time) bool {
+	f, err := s.media.Open(h)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	return err == nil && fi.ModTime().Before(t)
+}
