@@ -53,13 +53,15 @@ type view struct {
 	CSRF string
 	// Path is the page's own path, for "sign in and come back here".
 	Path string
+	// MaxUpload is the video size limit, for people.
+	MaxUpload string
 }
 
 // render executes page into a buffer first, so that a template error
 // becomes a clean 500 instead of half a page, then writes it with status.
 func (s *Site) render(w httpraw.ResponseWriter, r *httpraw.Request, status int, page string, data any) {
 	v := s.viewer(r)
-	pv := view{Data: data, User: v.user, CSRF: s.csrfToken(w, r, v), Path: r.Path}
+	pv := view{Data: data, User: v.user, CSRF: s.csrfToken(w, r, v), Path: r.Path, MaxUpload: memstore.SizeText(s.maxUpload)}
 	var buf bytes.Buffer
 	if err := s.pages[page].Execute(&buf, pv); err != nil {
 		s.logger.Error("render failed", "page", page, "path", r.Path, "err", err)

@@ -21,6 +21,7 @@ func (s *Site) routes() *httpraw.Mux {
 	m.HandleFunc("GET /login", s.sessionNew)
 	m.HandleFunc("POST /login", s.sessionCreate)
 	m.HandleFunc("POST /logout", s.sessionDelete)
+	m.HandleFunc("GET /media/{hash}", s.mediaShow)
 	m.HandleFunc("GET /static/{path...}", s.staticFile)
 	return m
 }

@@ -1,34 +1,24 @@
 package web
 
 import (
-	"errors"
-
 	"vlogd/httpraw"
-	"vlogd/memstore"
 )
 
-// vlogCreate stores a new vlog by the signed-in user and redirects to it,
-// or re-renders the form with the message and the input kept.
+// vlogCreate stores a new vlog, with its video if one was sent, by the
+// signed-in user and redirects to it, or re-renders the form with the
+// message and the text kept.
 func (s *Site) vlogCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
-	form, _, ok := s.postForm(w, r)
+	sub, ok := s.readVlogForm(w, r, 0)
 	if !ok {
 		return
 	}
-	u := s.requireUser(w, r, "/vlogs/new")
-	if u == nil {
-		return
-	}
-	in := memstore.VlogInput{Title: form.Get("title"), Body: form.Get("body")}
-	v, err := s.store.CreateVlog(u.ID, in)
-	var ve *memstore.ValidationError
-	if errors.As(err, &ve) {
-		s.render(w, r, 422, "vlog_form", vlogForm{Title: in.Title, Body: in.Body, Errors: map[string]string{ve.Field: ve.Msg}})
-		return
-	}
+	defer sub.release()
+	v, err := s.store.CreateVlog(sub.user.ID, sub.in)
 	if err != nil {
-		s.fail(w, r, err)
+		s.refuseVlogForm(w, r, 0, sub.in, err)
 		return
 	}
-	// Invariant 1: CreateVlog returned, so the record is on disk.
+	// Invariant 1: CreateVlog returned, so the record (and before it the
+	// video) is on disk.
 	seeOther(w, vlogPath(v.ID))
 }

@@ -1,11 +1,6 @@
 package web
 
-import (
-	"errors"
-
-	"vlogd/httpraw"
-	"vlogd/memstore"
-)
+import "vlogd/httpraw"
 
 // vlogEdit shows the edit form to the vlog's author.
 func (s *Site) vlogEdit(w httpraw.ResponseWriter, r *httpraw.Request) {
@@ -21,32 +16,23 @@ func (s *Site) vlogEdit(w httpraw.ResponseWriter, r *httpraw.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, 200, "vlog_form", vlogForm{ID: v.ID, Title: v.Title, Body: v.Body})
+	s.render(w, r, 200, "vlog_form", vlogForm{ID: v.ID, Title: v.Title, Body: v.Body, HasVideo: v.Video != nil})
 }
 
-// vlogUpdate saves an edit by the vlog's author and redirects to the vlog.
+// vlogUpdate saves an edit by the vlog's author, replacing or removing the
+// video when asked, and redirects to the vlog: same URL, same comments.
 func (s *Site) vlogUpdate(w httpraw.ResponseWriter, r *httpraw.Request) {
-	form, _, ok := s.postForm(w, r)
-	if !ok {
-		return
-	}
 	v, ok := s.vlogParam(w, r)
 	if !ok {
 		return
 	}
-	u := s.requireUser(w, r, vlogPath(v.ID)+"/edit")
-	if u == nil {
+	sub, ok := s.readVlogForm(w, r, v.ID)
+	if !ok {
 		return
 	}
-	in := memstore.VlogInput{Title: form.Get("title"), Body: form.Get("body")}
-	_, err := s.store.EditVlog(v.ID, u.ID, in)
-	var ve *memstore.ValidationError
-	if errors.As(err, &ve) {
-		s.render(w, r, 422, "vlog_form", vlogForm{ID: v.ID, Title: in.Title, Body: in.Body, Errors: map[string]string{ve.Field: ve.Msg}})
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	defer sub.release()
+	if _, err := s.store.EditVlog(v.ID, sub.user.ID, sub.in); err != nil {
+		s.refuseVlogForm(w, r, v.ID, sub.in, err)
 		return
 	}
 	seeOther(w, vlogPath(v.ID))

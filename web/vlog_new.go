@@ -6,10 +6,11 @@ import "vlogd/httpraw"
 // and, after a refused submit, the message for each field. ID is 0 on the
 // create form.
 type vlogForm struct {
-	ID     uint64
-	Title  string
-	Body   string
-	Errors map[string]string
+	ID       uint64
+	Title    string
+	Body     string
+	HasVideo bool // the vlog being edited has a video
+	Errors   map[string]string
 }
 
 // vlogNew shows the empty form to a signed-in user.

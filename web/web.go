@@ -15,6 +15,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock of the sign-in throttle; nil means time.Now.
 	Now func() time.Time
+	// MaxUpload is the largest video accepted, in bytes; 0 means 512 MiB.
+	MaxUpload int64
 }
 
 // Sign-in throttling: after this many failures within loginWindow, further
@@ -33,6 +35,8 @@ type Site struct {
 	pages  map[string]*template.Template
 	static map[string]*staticFile
 
+	maxUpload int64
+
 	loginByName, loginByAddr *throttle
 	// dummyHash is checked against when a sign-in names an unknown user,
 	// so that it takes as long as a wrong password and does not reveal
@@ -43,7 +47,10 @@ type Site struct {
 // New parses every template and loads the static files, failing fast if any
 // of them is broken.
 func New(store *memstore.Store, opts Options) (*Site, error) {
-	s := &Site{store: store, logger: opts.Logger}
+	s := &Site{store: store, logger: opts.Logger, maxUpload: opts.MaxUpload}
+	if s.maxUpload <= 0 {
+		s.maxUpload = 512 << 20
+	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -71,5 +78,5 @@ func New(store *memstore.Store, opts Options) (*Site, error) {
 
 // Handler returns the whole site as one handler.
 func (s *Site) Handler() httpraw.Handler {
-	return securityHeaders(s.routes())
+	return securityHeaders(httpraw.Gzip(s.routes()))
 }
