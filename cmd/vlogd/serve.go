@@ -65,7 +65,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) (err error) {
 	logger.Info("recovered", "vlogs", rec.Vlogs, "seq", rec.LastSeq, "snapshot_seq", rec.SnapshotSeq,
 		"replayed", rec.Replayed, "dur", rec.Took.Round(time.Microsecond))
 
-	site, err := web.New(store, web.Options{Logger: logger})
+	site, err := web.New(store, web.Options{Logger: logger, MaxUpload: cfg.maxUpload})
 	if err != nil {
 		return err
 	}
