@@ -19,6 +19,9 @@ const (
 	opCreateSession opKind = 5
 	opDeleteSession opKind = 6
 	opSetPoster     opKind = 7
+	opAddComment    opKind = 8
+	opDeleteComment opKind = 9
+	opSetLike       opKind = 10
 )
 
 var opNames = map[opKind]string{
@@ -29,6 +32,9 @@ var opNames = map[opKind]string{
 	opCreateSession: "create-session",
 	opDeleteSession: "delete-session",
 	opSetPoster:     "set-poster",
+	opAddComment:    "add-comment",
+	opDeleteComment: "delete-comment",
+	opSetLike:       "set-like",
 }
 
 func (k opKind) String() string {
@@ -68,6 +74,10 @@ type op struct {
 	// Hash when the op applies.
 	Hash   string `msgpack:"hash,omitempty"`
 	Poster string `msgpack:"poster,omitempty"`
+	// CommentID names the comment a delete removes; Like is the state a
+	// like op sets (true: liked).
+	CommentID uint64 `msgpack:"cid,omitempty"`
+	Like      bool   `msgpack:"like,omitempty"`
 }
 
 func encodeOp(o *op) ([]byte, error) {

@@ -17,15 +17,24 @@ const snapshotVersion = 1
 
 // snapshotHeader starts a snapshot payload. The sections follow it in
 // this order, one msgpack value per item: users (ascending ID), sessions,
-// vlogs (ascending ID). Item by item, neither writing nor reading needs the
+// vlogs (ascending ID), comments (ascending ID), likes. Item by item, neither writing nor reading needs the
 // whole state as one value.
 type snapshotHeader struct {
-	Version    int    `msgpack:"version"`
-	NextVlogID uint64 `msgpack:"next_vlog_id"`
-	NextUserID uint64 `msgpack:"next_user_id"`
-	Users      int    `msgpack:"users"`
-	Sessions   int    `msgpack:"sessions"`
-	Vlogs      int    `msgpack:"vlogs"`
+	Version       int    `msgpack:"version"`
+	NextVlogID    uint64 `msgpack:"next_vlog_id"`
+	NextUserID    uint64 `msgpack:"next_user_id"`
+	NextCommentID uint64 `msgpack:"next_comment_id"`
+	Users         int    `msgpack:"users"`
+	Sessions      int    `msgpack:"sessions"`
+	Vlogs         int    `msgpack:"vlogs"`
+	Comments      int    `msgpack:"comments"`
+	Likes         int    `msgpack:"likes"`
+}
+
+// like is one user liking one vlog, as stored in a snapshot.
+type like struct {
+	Vlog uint64 `msgpack:"vlog"`
+	User uint64 `msgpack:"user"`
 }
 
 // view is an immutable copy of the state's structure. The values it points
@@ -35,6 +44,8 @@ type view struct {
 	users    []*User
 	sessions []*Session
 	vlogs    []*Vlog
+	comments []*Comment
+	likes    []*like
 }
 
 // view captures the state under the caller's read lock. Sessions that have
@@ -51,13 +62,26 @@ func (st *state) view(now time.Time) view {
 			v.sessions = append(v.sessions, sess)
 		}
 	}
+	v.comments = make([]*Comment, 0, len(st.comments))
+	for _, c := range st.comments {
+		v.comments = append(v.comments, c)
+	}
+	slices.SortFunc(v.comments, func(a, b *Comment) int { return cmp.Compare(a.ID, b.ID) })
+	for vlogID, users := range st.likes {
+		for userID := range users {
+			v.likes = append(v.likes, &like{Vlog: vlogID, User: userID})
+		}
+	}
 	v.hdr = snapshotHeader{
-		Version:    snapshotVersion,
-		NextVlogID: st.nextVlogID,
-		NextUserID: st.nextUserID,
-		Users:      len(v.users),
-		Sessions:   len(v.sessions),
-		Vlogs:      len(v.vlogs),
+		Version:       snapshotVersion,
+		NextVlogID:    st.nextVlogID,
+		NextUserID:    st.nextUserID,
+		NextCommentID: st.nextCommentID,
+		Users:         len(v.users),
+		Sessions:      len(v.sessions),
+		Vlogs:         len(v.vlogs),
+		Comments:      len(v.comments),
+		Likes:         len(v.likes),
 	}
 	return v
 }
@@ -73,7 +97,13 @@ func (v view) encode(w io.Writer) error {
 	if err := encodeAll(enc, "session", v.sessions); err != nil {
 		return err
 	}
-	return encodeAll(enc, "vlog", v.vlogs)
+	if err := encodeAll(enc, "vlog", v.vlogs); err != nil {
+		return err
+	}
+	if err := encodeAll(enc, "comment", v.comments); err != nil {
+		return err
+	}
+	return encodeAll(enc, "like", v.likes)
 }
 
 func encodeAll[T any](enc *msgpack.Encoder, what string, items []*T) error {
@@ -113,7 +143,7 @@ func decodeSnapshot(r io.Reader) (*state, error) {
 		return nil, fmt.Errorf("snapshot format version %d not supported (want %d)", hdr.Version, snapshotVersion)
 	}
 	st := newState()
-	st.nextVlogID, st.nextUserID = hdr.NextVlogID, hdr.NextUserID
+	st.nextVlogID, st.nextUserID, st.nextCommentID = hdr.NextVlogID, hdr.NextUserID, hdr.NextCommentID
 
 	var lastUser uint64
 	err := decodeAll(dec, "user", hdr.Users, func(u *User) error {
@@ -147,8 +177,32 @@ func decodeSnapshot(r io.Reader) (*state, error) {
 			return fmt.Errorf("id %d out of order (previous %d, next id %d)", v.ID, lastVlog, st.nextVlogID)
 		}
 		lastVlog = v.ID
-		st.vlogs[v.ID] = v
-		st.order = append(st.order, v)
+		st.insertVlog(v)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var lastComment uint64
+	err = decodeAll(dec, "comment", hdr.Comments, func(c *Comment) error {
+		if c.ID <= lastComment || c.ID >= st.nextCommentID {
+			return fmt.Errorf("id %d out of order (previous %d, next id %d)", c.ID, lastComment, st.nextCommentID)
+		}
+		if st.vlogs[c.VlogID] == nil {
+			return fmt.Errorf("comment %d on unknown vlog %d", c.ID, c.VlogID)
+		}
+		lastComment = c.ID
+		st.insertComment(c)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = decodeAll(dec, "like", hdr.Likes, func(l *like) error {
+		if st.vlogs[l.Vlog] == nil || st.users[l.User] == nil {
+			return fmt.Errorf("like of vlog %d by user %d: unknown vlog or user", l.Vlog, l.User)
+		}
+		st.putLike(l.Vlog, l.User, true)
 		return nil
 	})
 	if err != nil {

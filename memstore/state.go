@@ -9,25 +9,38 @@ import (
 // its only mutator, so live writes and replay change it the same way.
 type state struct {
 	// Next IDs are persisted so IDs are never reused (invariant 2).
-	nextVlogID uint64
-	nextUserID uint64
+	nextVlogID    uint64
+	nextUserID    uint64
+	nextCommentID uint64
 
-	vlogs map[uint64]*Vlog // live vlogs by ID
-	order []*Vlog          // live vlogs, ascending ID: the newest-first listing read backwards
+	vlogs    map[uint64]*Vlog   // live vlogs by ID
+	order    []*Vlog            // live vlogs, ascending ID: the newest-first listing read backwards
+	byAuthor map[uint64][]*Vlog // each user's vlogs, ascending ID
+	index    *searchIndex
 
 	users       map[uint64]*User
 	usersByName map[string]*User // by nameKey
 	sessions    map[string]*Session
+
+	comments       map[uint64]*Comment
+	commentsByVlog map[uint64][]*Comment      // oldest first
+	likes          map[uint64]map[uint64]bool // vlog → users who like it
 }
 
 func newState() *state {
 	return &state{
-		nextVlogID:  1,
-		nextUserID:  1,
-		vlogs:       make(map[uint64]*Vlog),
-		users:       make(map[uint64]*User),
-		usersByName: make(map[string]*User),
-		sessions:    make(map[string]*Session),
+		nextVlogID:     1,
+		nextUserID:     1,
+		nextCommentID:  1,
+		vlogs:          make(map[uint64]*Vlog),
+		byAuthor:       make(map[uint64][]*Vlog),
+		index:          newSearchIndex(),
+		users:          make(map[uint64]*User),
+		usersByName:    make(map[string]*User),
+		sessions:       make(map[string]*Session),
+		comments:       make(map[uint64]*Comment),
+		commentsByVlog: make(map[uint64][]*Comment),
+		likes:          make(map[uint64]map[uint64]bool),
 	}
 }
 
@@ -37,6 +50,7 @@ type result struct {
 	vlog    *Vlog
 	user    *User
 	session *Session
+	comment *Comment
 	err     error
 }
 
@@ -59,6 +73,12 @@ func (st *state) apply(o *op) result {
 		return st.createSession(o)
 	case opSetPoster:
 		return st.setPoster(o)
+	case opAddComment:
+		return st.addComment(o)
+	case opDeleteComment:
+		return st.deleteComment(o)
+	case opSetLike:
+		return st.setLike(o)
 	case opDeleteSession:
 		if _, ok := st.sessions[o.Token]; !ok {
 			return result{err: ErrNotFound}
@@ -79,9 +99,7 @@ func (st *state) createVlog(o *op) result {
 		Title: o.Title, Body: o.Body, Created: o.At, Updated: o.At, Video: o.Video,
 	}
 	st.nextVlogID++
-	st.vlogs[v.ID] = v
-	// IDs only grow, so the new vlog always belongs at the end.
-	st.order = append(st.order, v)
+	st.insertVlog(v)
 	return result{vlog: v}
 }
 
@@ -119,8 +137,14 @@ func (st *state) deleteVlog(o *op) result {
 	if _, err := st.authorized(o); err != nil {
 		return result{err: err}
 	}
+	v := st.vlogs[o.ID]
 	delete(st.vlogs, o.ID)
 	st.order = removeVlog(st.order, o.ID)
+	st.byAuthor[v.AuthorID] = removeVlog(st.byAuthor[v.AuthorID], o.ID)
+	st.index.remove(v, st.vlogs)
+	// Comments and likes go with their vlog.
+	st.dropVlogComments(o.ID)
+	delete(st.likes, o.ID)
 	return result{}
 }
 
@@ -162,12 +186,30 @@ func (st *state) createSession(o *op) result {
 	return result{session: sess}
 }
 
+// insertVlog adds a vlog to every index. IDs only grow, so a new vlog
+// always belongs at the end of the ordered lists.
+func (st *state) insertVlog(v *Vlog) {
+	st.vlogs[v.ID] = v
+	st.order = append(st.order, v)
+	st.byAuthor[v.AuthorID] = append(st.byAuthor[v.AuthorID], v)
+	st.index.add(v)
+}
+
 // replaceVlog swaps in a new value for an existing vlog everywhere it is
 // indexed.
 func (st *state) replaceVlog(v *Vlog) {
+	old := st.vlogs[v.ID]
 	st.vlogs[v.ID] = v
 	if i := indexOf(st.order, v.ID); i >= 0 {
 		st.order[i] = v
+	}
+	if list := st.byAuthor[v.AuthorID]; list != nil {
+		if i := indexOf(list, v.ID); i >= 0 {
+			list[i] = v
+		}
+	}
+	if old.Title != v.Title || old.Body != v.Body {
+		st.index.update(old, v)
 	}
 }
 

@@ -155,3 +155,10 @@ func (in VlogInput) Validate() error {
 	_, err := in.normalize()
 	return err
 }
+
+// VlogsBy returns one page of the vlogs by user userID, newest first.
+func (s *Store) VlogsBy(userID uint64, c Cursor, limit int) Page {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return pageOf(s.st.byAuthor[userID], c, limit)
+}

@@ -1,0 +1,217 @@
+package memstore
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Search limits: words longer than maxWordRunes are not indexed (nobody
+// searches for them), and a query uses at most maxQueryWords words.
+const (
+	maxWordRunes  = 64
+	maxQueryWords = 10
+)
+
+// searchIndex is an inverted index: each word maps to the IDs of the vlogs
+// whose title or body contain it, in ascending order. New vlogs have the
+// largest ID yet, so indexing one appends. A deleted vlog's entries are left
+// in place and skipped at query time (a lookup in the vlog map); each list
+// counts them and is compacted once they are half of it, which keeps a
+// delete O(words) instead of O(words × list length). Edits update the lists
+// of the words that changed.
+type searchIndex struct {
+	postings map[string][]uint64
+	stale    map[string]int
+}
+
+func newSearchIndex() *searchIndex {
+	return &searchIndex{postings: make(map[string][]uint64), stale: make(map[string]int)}
+}
+
+// words splits text into its distinct lower-case words: runs of letters and
+// digits.
+func words(text string) []string {
+	seen := make(map[string]bool)
+	var out []string
+	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		w = strings.ToLower(w)
+		if utf8.RuneCountInString(w) > maxWordRunes || seen[w] {
+			continue
+		}
+		seen[w] = true
+		out = append(out, w)
+	}
+	return out
+}
+
+func vlogWords(v *Vlog) []string { return words(v.Title + "\n" + v.Body) }
+
+// add indexes v under each of its words.
+func (ix *searchIndex) add(v *Vlog) {
+	for _, w := range vlogWords(v) {
+		ix.insert(w, v.ID)
+	}
+}
+
+func (ix *searchIndex) insert(w string, id uint64) {
+	list := ix.postings[w]
+	if n := len(list); n == 0 || list[n-1] < id {
+		ix.postings[w] = append(list, id)
+		return
+	}
+	i, found := slices.BinarySearch(list, id)
+	if !found {
+		ix.postings[w] = slices.Insert(list, i, id)
+	}
+}
+
+// update re-indexes a vlog whose text changed from old to v.
+func (ix *searchIndex) update(old, v *Vlog) {
+	before, after := vlogWords(old), vlogWords(v)
+	for _, w := range before {
+		if !slices.Contains(after, w) {
+			list := ix.postings[w]
+			if i, found := slices.BinarySearch(list, v.ID); found {
+				ix.postings[w] = slices.Delete(list, i, i+1)
+			}
+		}
+	}
+	for _, w := range after {
+		if !slices.Contains(before, w) {
+			ix.insert(w, v.ID)
+		}
+	}
+}
+
+// remove notes that v is gone. live tells which IDs still exist, for
+// compaction.
+func (ix *searchIndex) remove(v *Vlog, live map[uint64]*Vlog) {
+	for _, w := range vlogWords(v) {
+		ix.stale[w]++
+		if list := ix.postings[w]; ix.stale[w]*2 >= len(list) {
+			ix.postings[w] = slices.DeleteFunc(list, func(id uint64) bool { return live[id] == nil })
+			delete(ix.stale, w)
+			if len(ix.postings[w]) == 0 {
+				delete(ix.postings, w)
+			}
+		}
+	}
+}
+
+// search returns a page of the vlogs containing every word of query,
+// newest first. Its cost is a walk of the shortest word's list from the
+// cursor, testing each ID against the other lists by binary search, until
+// the page is full: it does not grow with the number of vlogs that match
+// only some words.
+func (ix *searchIndex) search(query string, c Cursor, limit int, live map[uint64]*Vlog) Page {
+	if limit <= 0 {
+		limit = DefaultPageSize
+	}
+	qw := words(query)
+	if len(qw) > maxQueryWords {
+		qw = qw[:maxQueryWords]
+	}
+	if len(qw) == 0 {
+		return Page{}
+	}
+	lists := make([][]uint64, len(qw))
+	for i, w := range qw {
+		lists[i] = ix.postings[w]
+		if len(lists[i]) == 0 {
+			return Page{}
+		}
+	}
+	slices.SortFunc(lists, func(a, b []uint64) int { return len(a) - len(b) })
+	first, rest := lists[0], lists[1:]
+	match := func(i int) *Vlog {
+		id := first[i]
+		v := live[id]
+		if v == nil {
+			return nil
+		}
+		for _, l := range rest {
+			if _, ok := slices.BinarySearch(l, id); !ok {
+				return nil
+			}
+		}
+		return v
+	}
+	// Walk older (down from the cursor) or newer (up from it), collecting
+	// limit matches, and look one match further to know if there is more.
+	var p Page
+	var found []*Vlog
+	moreBeyond, moreBehind := false, false
+	if c.After != 0 {
+		start := sort.Search(len(first), func(i int) bool { return first[i] > c.After })
+		for i := start; i < len(first); i++ {
+			if v := match(i); v != nil {
+				if len(found) == limit {
+					moreBeyond = true
+					break
+				}
+				found = append(found, v)
+			}
+		}
+		slices.Reverse(found)
+		moreBehind = anyMatch(start-1, -1, match)
+		if len(found) > 0 {
+			if moreBeyond {
+				p.Newer = found[0].ID
+			}
+			if moreBehind {
+				p.Older = found[len(found)-1].ID
+			}
+		}
+	} else {
+		start := len(first) - 1
+		if c.Before != 0 {
+			start = sort.Search(len(first), func(i int) bool { return first[i] >= c.Before }) - 1
+		}
+		for i := start; i >= 0; i-- {
+			if v := match(i); v != nil {
+				if len(found) == limit {
+					moreBeyond = true
+					break
+				}
+				found = append(found, v)
+			}
+		}
+		moreBehind = anyMatch(start+1, len(first), match)
+		if len(found) > 0 {
+			if moreBeyond {
+				p.Older = found[len(found)-1].ID
+			}
+			if moreBehind {
+				p.Newer = found[0].ID
+			}
+		}
+	}
+	p.Vlogs = found
+	return p
+}
+
+// anyMatch reports whether match holds for some index from i towards end
+// (exclusive), stepping by one in end's direction.
+func anyMatch(i, end int, match func(int) *Vlog) bool {
+	step := 1
+	if end < i {
+		step = -1
+	}
+	for ; i != end; i += step {
+		if match(i) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// Search returns one page of the vlogs whose title or body contain every
+// word of query (case-insensitive, whole words), newest first.
+func (s *Store) Search(query string, c Cursor, limit int) Page {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.index.search(query, c, limit, s.st.vlogs)
+}
