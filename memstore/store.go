@@ -34,6 +34,9 @@ type Options struct {
 	BlobGrace time.Duration
 	// NoPosters turns off poster extraction even when ffmpeg is installed.
 	NoPosters bool
+	// WrapLogFile is passed to the log as wal.Options.WrapFile: tests use
+	// it to inject write and fsync failures. Never set in production.
+	WrapLogFile func(path string, f wal.File) wal.File
 }
 
 // Recovery describes what Open found on disk.
@@ -98,7 +101,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.snapBytes = 32 << 20
 	}
 	start := time.Now()
-	l, err := wal.Open(dir, wal.Options{Logger: s.logger, SegmentSize: opts.SegmentSize, NoSync: opts.NoSync})
+	l, err := wal.Open(dir, wal.Options{Logger: s.logger, SegmentSize: opts.SegmentSize, NoSync: opts.NoSync, WrapFile: opts.WrapLogFile})
 	if err != nil {
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
