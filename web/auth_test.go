@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"vlogd/httpraw"
 	"vlogd/memstore"
 )
 
@@ -212,7 +211,7 @@ func TestSessionCookieFlags(t *testing.T) {
 		t.Run("tls="+strconv.FormatBool(useTLS), func(t *testing.T) {
 			var opts []siteOption
 			if useTLS {
-				opts = append(opts, func(_ *Options, srv *httpraw.Server) { srv.TLSConfig = selfSignedTLS(t) })
+				opts = append(opts, func(c *siteConfig) { c.srv.TLSConfig = selfSignedTLS(t) })
 			}
 			ts := mustServeSite(t, opts...)
 			c := ts.newClient(t)
@@ -282,7 +281,7 @@ func TestSignInThrottle(t *testing.T) {
 	var mu sync.Mutex
 	clock := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	ts := mustServeSite(t, func(o *Options, _ *httpraw.Server) { o.Now = now })
+	ts := mustServeSite(t, func(c *siteConfig) { c.web.Now = now })
 	ts.signUp(t, "ivan")
 	c := ts.newClient(t)
 	login := func(name, password string) *http.Response {

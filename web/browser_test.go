@@ -78,8 +78,8 @@ func mustGet[T any](tb testing.TB, ctx context.Context, a chromedp.Action[T]) T 
 }
 
 // The path a new user takes: open the list, click New, get sent to sign
-// in, sign up instead, land on the form, publish, edit, go back to the
-// list, open the vlog from it, delete it.
+// in, sign up instead, land on the form, publish, edit, comment, like, go
+// back to the list, open the vlog from it, delete it, sign out.
 func TestBrowserSignUpCreateEditDelete(t *testing.T) {
 	ts := mustServeSite(t)
 	ctx := MustStartBrowser(t)
@@ -127,6 +127,22 @@ func TestBrowserSignUpCreateEditDelete(t *testing.T) {
 	)
 	if heading := mustGet(t, ctx, chromedp.Text(css(`article.vlog h1`))); heading != "My edited vlog" {
 		t.Fatalf("after editing: heading %q", heading)
+	}
+
+	mustDo(t, ctx, "comment",
+		chromedp.SendKeys(css(`#comment-body`), "First comment <b>not bold</b>"),
+		chromedp.Click(css(`form.comment-form button[type="submit"]`)),
+		chromedp.WaitVisible(css(`.comment .comment-body`)),
+	)
+	if got := mustGet(t, ctx, chromedp.Text(css(`.comment .comment-body`))); got != "First comment <b>not bold</b>" {
+		t.Fatalf("comment shows %q", got)
+	}
+	mustDo(t, ctx, "like",
+		chromedp.Click(css(`form.like-form button`)),
+		chromedp.WaitVisible(css(`button.liked`)),
+	)
+	if got := mustGet(t, ctx, chromedp.Text(css(`.like-count`))); got != "1 like" {
+		t.Fatalf("like count shows %q, want 1 like", got)
 	}
 
 	mustDo(t, ctx, "back to the list",

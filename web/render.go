@@ -26,6 +26,15 @@ var funcs = template.FuncMap{
 	"datetime": func(t time.Time) string { return t.Format("2 Jan 2006 15:04 MST") },
 	"isotime":  func(t time.Time) string { return t.Format(time.RFC3339) },
 	"excerpt":  excerpt,
+	"plural":   plural,
+}
+
+// plural writes a count with its noun: "1 like", "3 likes".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
 }
 
 // parsePages parses each page together with the layout, so that a broken
@@ -55,6 +64,8 @@ type view struct {
 	Path string
 	// MaxUpload is the video size limit, for people.
 	MaxUpload string
+	// Query is the search, kept in the header's search box.
+	Query string
 }
 
 // render executes page into a buffer first, so that a template error
@@ -62,6 +73,9 @@ type view struct {
 func (s *Site) render(w httpraw.ResponseWriter, r *httpraw.Request, status int, page string, data any) {
 	v := s.viewer(r)
 	pv := view{Data: data, User: v.user, CSRF: s.csrfToken(w, r, v), Path: r.Path, MaxUpload: memstore.SizeText(s.maxUpload)}
+	if r.Path == "/search" {
+		pv.Query = r.Query().Get("q")
+	}
 	var buf bytes.Buffer
 	if err := s.pages[page].Execute(&buf, pv); err != nil {
 		s.logger.Error("render failed", "page", page, "path", r.Path, "err", err)

@@ -26,20 +26,27 @@ type testSite struct {
 	Site  *Site
 }
 
-type siteOption func(*Options, *httpraw.Server)
+// siteConfig is what a test may change before the site starts.
+type siteConfig struct {
+	web   Options
+	store memstore.Options
+	srv   *httpraw.Server
+}
+
+type siteOption func(*siteConfig)
 
 func mustServeSite(tb testing.TB, opts ...siteOption) *testSite {
 	tb.Helper()
-	store, err := memstore.Open(tb.TempDir(), memstore.Options{NoSync: true})
+	cfg := siteConfig{store: memstore.Options{NoSync: true, NoPosters: true}, srv: &httpraw.Server{}}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	srv := cfg.srv
+	store, err := memstore.Open(tb.TempDir(), cfg.store)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var o Options
-	srv := &httpraw.Server{}
-	for _, opt := range opts {
-		opt(&o, srv)
-	}
-	site, err := New(store, o)
+	site, err := New(store, cfg.web)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -188,7 +195,7 @@ func TestCreateShowListDelete(t *testing.T) {
 
 	resp, body := alice.get(t, "/")
 	wantStatus(t, resp, 200)
-	wantContains(t, body, "No vlogs here yet", `<link rel="stylesheet" href="/static/site.css">`, `href="/vlogs/new"`, "Signed in as <strong>alice</strong>")
+	wantContains(t, body, "No vlogs here yet", `<link rel="stylesheet" href="/static/site.css">`, `href="/vlogs/new"`, `Signed in as <a href="/users/alice"><strong>alice</strong></a>`)
 
 	resp, body = alice.get(t, "/vlogs/new")
 	wantStatus(t, resp, 200)
@@ -200,14 +207,14 @@ func TestCreateShowListDelete(t *testing.T) {
 	}
 	resp, body = alice.get(t, loc)
 	wantStatus(t, resp, 200)
-	wantContains(t, body, "<h1>Day one</h1>", "line 1\nline 2", `action="/vlogs/1/delete"`, `href="/vlogs/1/edit"`, `<span class="author">alice</span>`)
+	wantContains(t, body, "<h1>Day one</h1>", "line 1\nline 2", `action="/vlogs/1/delete"`, `href="/vlogs/1/edit"`, `<a class="author" href="/users/alice">alice</a>`)
 	if strings.Contains(body, "edited") {
 		t.Fatal("a new vlog shows as edited")
 	}
 
 	resp, body = alice.get(t, "/")
 	wantStatus(t, resp, 200)
-	wantContains(t, body, `<a href="/vlogs/1">Day one</a>`, "line 1 line 2", `<span class="author">alice</span>`)
+	wantContains(t, body, `<a href="/vlogs/1">Day one</a>`, "line 1 line 2", `<a class="author" href="/users/alice">alice</a>`)
 
 	resp, _ = alice.post(t, "/vlogs/1/delete", nil)
 	wantStatus(t, resp, 303)

@@ -14,8 +14,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-
-	"vlogd/httpraw"
 )
 
 func fixture(tb testing.TB, name string) []byte {
@@ -180,7 +178,7 @@ func TestUploadMP4(t *testing.T) {
 }
 
 func TestUploadRefusals(t *testing.T) {
-	ts := mustServeSite(t, func(o *Options, _ *httpraw.Server) { o.MaxUpload = 8 << 10 })
+	ts := mustServeSite(t, func(c *siteConfig) { c.web.MaxUpload = 8 << 10 })
 	alice := ts.signUp(t, "alice")
 	big := append(fixture(t, "clip.webm"), make([]byte, 8<<10)...)
 	tests := []struct {
@@ -295,7 +293,7 @@ func TestLargeUploadUsesBoundedMemory(t *testing.T) {
 		t.Skip("200 MiB upload skipped in -short")
 	}
 	const size = 200 << 20
-	ts := mustServeSite(t, func(o *Options, _ *httpraw.Server) { o.MaxUpload = size + 1 })
+	ts := mustServeSite(t, func(c *siteConfig) { c.web.MaxUpload = size + 1 })
 	alice := ts.signUp(t, "alice")
 	token := alice.token(t)
 	runtime.GC()

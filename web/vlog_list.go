@@ -1,11 +1,58 @@
 package web
 
 import (
+	"net/url"
 	"strconv"
 
 	"vlogd/httpraw"
 	"vlogd/memstore"
 )
+
+// vlogItem is one vlog in a listing, with its counts.
+type vlogItem struct {
+	*memstore.Vlog
+	Likes    int
+	Comments int
+}
+
+// listView is the data of every vlog listing: home, a user's page, search
+// results.
+type listView struct {
+	Heading string
+	Empty   string // shown when there are no items
+	Items   []vlogItem
+	Older   string // link to the next (older) page, or ""
+	Newer   string // link to the previous (newer) page, or ""
+}
+
+// listView turns a page into the template's data. link builds the address
+// of another page of the same listing from its cursor.
+func (s *Site) listView(p memstore.Page, heading, empty string, link func(key string, id uint64) string) listView {
+	lv := listView{Heading: heading, Empty: empty}
+	for _, v := range p.Vlogs {
+		lv.Items = append(lv.Items, vlogItem{Vlog: v, Likes: s.store.LikeCount(v.ID), Comments: s.store.CommentCount(v.ID)})
+	}
+	if p.Older != 0 {
+		lv.Older = link("before", p.Older)
+	}
+	if p.Newer != 0 {
+		lv.Newer = link("after", p.Newer)
+	}
+	return lv
+}
+
+// pageLink returns a link function for listings at path with the fixed
+// query q (may be nil).
+func pageLink(path string, q url.Values) func(string, uint64) string {
+	return func(key string, id uint64) string {
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = vs
+		}
+		v.Set(key, strconv.FormatUint(id, 10))
+		return path + "?" + v.Encode()
+	}
+}
 
 // vlogList shows one page of vlogs, newest first. ?before=ID and ?after=ID
 // pick older and newer pages.
@@ -15,7 +62,8 @@ func (s *Site) vlogList(w httpraw.ResponseWriter, r *httpraw.Request) {
 		s.errorPage(w, r, 400, "That page link is malformed.")
 		return
 	}
-	s.render(w, r, 200, "vlog_list", s.store.Vlogs(c, memstore.DefaultPageSize))
+	p := s.store.Vlogs(c, memstore.DefaultPageSize)
+	s.render(w, r, 200, "vlog_list", s.listView(p, "Vlogs", "No vlogs here yet. Sign in and write the first one.", pageLink("/", nil)))
 }
 
 // parseCursor reads ?before= or ?after= (at most one, a positive ID).
@@ -39,8 +87,8 @@ func parseCursor(r *httpraw.Request) (memstore.Cursor, bool) {
 	return c, c.Before == 0 || c.After == 0
 }
 
-// parseID accepts a vlog ID exactly as the site prints it: a positive
-// decimal number without sign or leading zeros.
+// parseID accepts an ID exactly as the site prints it: a positive decimal
+// number without sign or leading zeros.
 func parseID(s string) (uint64, bool) {
 	if s == "" || s[0] == '0' || len(s) > 20 {
 		return 0, false

@@ -7,13 +7,32 @@ import (
 	"vlogd/memstore"
 )
 
-// vlogShow shows one vlog.
+// vlogPage is the data of a vlog's page: the vlog, its comments and likes,
+// and after a refused comment, the message and the text typed.
+type vlogPage struct {
+	Vlog         *memstore.Vlog
+	Comments     []*memstore.Comment
+	Likes        int
+	Liked        bool
+	CommentBody  string
+	CommentError string
+}
+
+func (s *Site) vlogPage(r *httpraw.Request, v *memstore.Vlog) vlogPage {
+	p := vlogPage{Vlog: v, Comments: s.store.Comments(v.ID), Likes: s.store.LikeCount(v.ID)}
+	if u := s.viewer(r).user; u != nil {
+		p.Liked = s.store.Liked(v.ID, u.ID)
+	}
+	return p
+}
+
+// vlogShow shows one vlog with its video, likes and comments.
 func (s *Site) vlogShow(w httpraw.ResponseWriter, r *httpraw.Request) {
 	v, ok := s.vlogParam(w, r)
 	if !ok {
 		return
 	}
-	s.render(w, r, 200, "vlog_show", v)
+	s.render(w, r, 200, "vlog_show", s.vlogPage(r, v))
 }
 
 // vlogParam loads the vlog named by the {id} of the route, answering 404

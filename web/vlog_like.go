@@ -1,0 +1,36 @@
+package web
+
+import "vlogd/httpraw"
+
+// vlogLike likes or un-likes a vlog for the signed-in user. The form says
+// which (like=1 or like=0), as the page showed it, so a double click sets
+// the same state twice instead of toggling back; without the field it
+// toggles.
+func (s *Site) vlogLike(w httpraw.ResponseWriter, r *httpraw.Request) {
+	form, _, ok := s.postForm(w, r)
+	if !ok {
+		return
+	}
+	v, ok := s.vlogParam(w, r)
+	if !ok {
+		return
+	}
+	u := s.requireUser(w, r, vlogPath(v.ID))
+	if u == nil {
+		return
+	}
+	var on bool
+	switch form.Get("like") {
+	case "1":
+		on = true
+	case "0":
+		on = false
+	default:
+		on = !s.store.Liked(v.ID, u.ID)
+	}
+	if err := s.store.SetLike(v.ID, u.ID, on); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	seeOther(w, vlogPath(v.ID))
+}
