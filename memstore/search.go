@@ -68,22 +68,31 @@ func (ix *searchIndex) insert(w string, id uint64) {
 	}
 }
 
-// update re-indexes a vlog whose text changed from old to v.
+// update re-indexes a vlog whose text changed from old to v, touching only
+// the lists of words that came or went.
 func (ix *searchIndex) update(old, v *Vlog) {
-	before, after := vlogWords(old), vlogWords(v)
-	for _, w := range before {
-		if !slices.Contains(after, w) {
+	before, after := wordSet(vlogWords(old)), wordSet(vlogWords(v))
+	for w := range before {
+		if !after[w] {
 			list := ix.postings[w]
 			if i, found := slices.BinarySearch(list, v.ID); found {
 				ix.postings[w] = slices.Delete(list, i, i+1)
 			}
 		}
 	}
-	for _, w := range after {
-		if !slices.Contains(before, w) {
+	for w := range after {
+		if !before[w] {
 			ix.insert(w, v.ID)
 		}
 	}
+}
+
+func wordSet(ws []string) map[string]bool {
+	set := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		set[w] = true
+	}
+	return set
 }
 
 // remove notes that v is gone. live tells which IDs still exist, for
