@@ -2,6 +2,7 @@ package wal
 
 import (
 	"fmt"
+	"time"
 )
 
 // maxBatchBytes bounds how many payload bytes one group commit gathers, so
@@ -142,7 +143,7 @@ func (l *Log) writeBatch(first uint64, batch []*appendReq) error {
 		w.payloads = append(w.payloads, req.payload)
 	}
 	var err error
-	w.buf, err = w.enc.AppendBatch(w.buf[:0], first, w.payloads)
+	w.buf, err = w.enc.AppendBatch(w.buf[:0], first, w.payloads, l.opts.Now().UnixNano())
 	clear(w.payloads)
 	if err != nil {
 		return err // an encoding failure wrote nothing; the log stays healthy
@@ -155,8 +156,12 @@ func (l *Log) writeBatch(first uint64, batch []*appendReq) error {
 		return l.fail("write", err)
 	}
 	// Invariant 6: no lock is held here; readers never wait for the disk.
+	syncStart := time.Now()
 	if err := w.file.Sync(); err != nil {
 		return l.fail("fdatasync", err)
+	}
+	if l.opts.ObserveBatch != nil {
+		l.opts.ObserveBatch(len(batch), time.Since(syncStart))
 	}
 	w.size += int64(len(w.buf))
 	l.mu.Lock()

@@ -10,6 +10,7 @@
 //	DIR/wal/<first-seq %016x>.wal         segments, named by their first seq
 //	DIR/snap/<seq %016x>-<unix-nanos %016x>.snap   snapshots, a new name each time
 //	DIR/wal/*.tmp, DIR/snap/*.tmp         unfinished creations, removed by Open
+//	DIR/*/<name>.damaged-<unix time>      originals set aside by Repair; never read
 //
 // # Segment file (format version 1)
 //
@@ -33,16 +34,23 @@
 // The payload is one of two records, each a msgpack array whose integers use
 // msgpack's smallest encoding:
 //
-//	entry:  [1, seq uint, data bin]            a caller's record
-//	commit: [2, first uint, last uint, sum uint32]
+//	entry:  [1, seq uint, data bin]                         a caller's record
+//	commit: [2, first uint, last uint, sum uint32, time uint]
 //
 // Frames are written in batches (one batch per group commit): entry frames
 // with consecutive seqs, then one commit frame whose first and last are the
 // batch's seqs and whose sum is the CRC-32C of the batch's entry frame
 // headers (length and CRC, 8 bytes each) in order; as each header holds its
-// payload's CRC, the commit covers every byte of the batch. Seqs start at 1 and
-// increase by one across batches and segments, with no gap. A batch never
-// spans two segments; a segment rolls after SegmentSize bytes.
+// payload's CRC, the commit covers every byte of the batch. time is the
+// wall clock when the batch was written, in Unix nanoseconds (at most
+// 2^63-1); point-in-time restore (`vlogd restore --until TIME`) cuts the
+// log before the first batch committed after TIME. The clock may step back,
+// so times are not guaranteed to increase. Seqs start at 1 and increase by
+// one across batches and segments, with no gap. A batch never spans two
+// segments; a segment rolls after SegmentSize bytes.
+//
+// The time field was added to format version 1 before vlogd's first
+// release; a commit frame without it (4 fields) is refused as malformed.
 //
 // # Recovery (Invariant 4)
 //
@@ -77,6 +85,27 @@
 // earlier snapshot had, and the directory fsynced. The two newest are kept;
 // if the newest fails its checksum the older one is used with the log after
 // it, so segments are removed only once both kept snapshots cover them.
+//
+// # Repair
+//
+// Open never drops damage it cannot classify as a torn tail. Repair, run
+// only by the explicit `vlogd repair` command and under the directory's
+// lock, does: damaged snapshots are renamed aside
+// (NAME.damaged-<unix time>); the log is cut at the end of the last
+// complete, checksum-valid batch before the first damage, the damaged
+// segment copied aside (fsynced) before it is truncated and later segments
+// renamed aside. Segments wholly covered by the newest sound snapshot are
+// not needed, so damage there only sets them aside and loses nothing. The
+// RepairReport names every file, offset, byte count and seq range dropped,
+// and a repaired directory passes Verify.
+//
+// # Reading beside a running Log
+//
+// Segments, Snapshots, ReadBatches and CheckSnapshot read a data directory
+// without its lock and never write, for tools that run beside a server
+// (`vlogd backup`) or on a copy (`vlogd restore`). ReadBatches delivers a
+// batch only once its commit frame is there and verifies, so bytes the
+// writer has not finished are never mistaken for records.
 //
 // # Durability (Invariants 1, 5 and 6)
 //

@@ -43,7 +43,11 @@ func (e *Encoder) AppendFrame(dst []byte, r *Record) ([]byte, error) {
 // the entry frames' 8-byte headers in order; as each header holds its
 // payload's CRC, the commit covers every byte of the batch, and recovery can
 // tell a complete batch from one that a crash cut short (Invariant 4).
-func (e *Encoder) AppendBatch(dst []byte, first uint64, payloads [][]byte) ([]byte, error) {
+// commitTime (Unix nanoseconds, >= 0) is stamped on the commit frame: the
+// log passes its clock, a restore that cuts a batch short passes the
+// original batch's time. Errors: no payloads, a negative time, a payload
+// over MaxFrameSize (ErrTooLarge); dst is then returned unextended.
+func (e *Encoder) AppendBatch(dst []byte, first uint64, payloads [][]byte, commitTime int64) ([]byte, error) {
 	if len(payloads) == 0 {
 		return dst, fmt.Errorf("encode batch at seq %d: no entries", first)
 	}
@@ -63,6 +67,7 @@ func (e *Encoder) AppendBatch(dst []byte, first uint64, payloads [][]byte) ([]by
 		First: first,
 		Seq:   first + uint64(len(payloads)) - 1,
 		Sum:   sum,
+		Time:  commitTime,
 	}
 	dst, err = e.AppendFrame(dst, &commit)
 	if err != nil {

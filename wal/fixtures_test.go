@@ -147,17 +147,17 @@ type fixtureWant struct {
 
 var fixtureTable = map[string]fixtureWant{
 	"sound": {snapSeq: 3, snapData: "state@3", replay: wantRecs(4, 7)},
-	"torn-tail": {replay: wantRecs(1, 3), tornPath: fixtureSeg(1), tornSize: 121,
+	"torn-tail": {replay: wantRecs(1, 3), tornPath: fixtureSeg(1), tornSize: 139,
 		verifyDamaged: fixtureSeg(1), verifyTorn: true},
-	"bad-crc-last-batch": {replay: wantRecs(1, 3), tornPath: fixtureSeg(1), tornSize: 121,
+	"bad-crc-last-batch": {replay: wantRecs(1, 3), tornPath: fixtureSeg(1), tornSize: 139,
 		verifyDamaged: fixtureSeg(1), verifyTorn: true},
-	"bad-crc-before-commit": {corruptPath: fixtureSeg(1), corruptOffset: 121, corruptSeq: 4,
+	"bad-crc-before-commit": {corruptPath: fixtureSeg(1), corruptOffset: 139, corruptSeq: 4,
 		verifyDamaged: fixtureSeg(1)},
 	"bad-magic":          {corruptPath: fixtureSeg(1), corruptOffset: 0, verifyDamaged: fixtureSeg(1)},
 	"future-version":     {newer: true, verifyDamaged: fixtureSeg(1)},
 	"seq-gap":            {corruptPath: fixtureSeg(5), corruptOffset: 0, corruptSeq: 4, verifyDamaged: fixtureSeg(5)},
-	"seq-gap-in-segment": {corruptPath: fixtureSeg(1), corruptOffset: 104, corruptSeq: 4, verifyDamaged: fixtureSeg(1)},
-	"torn-older-segment": {corruptPath: fixtureSeg(1), corruptOffset: 83, corruptSeq: 3, verifyDamaged: fixtureSeg(1)},
+	"seq-gap-in-segment": {corruptPath: fixtureSeg(1), corruptOffset: 113, corruptSeq: 4, verifyDamaged: fixtureSeg(1)},
+	"torn-older-segment": {corruptPath: fixtureSeg(1), corruptOffset: 92, corruptSeq: 3, verifyDamaged: fixtureSeg(1)},
 	"corrupt-newest-snapshot": {snapSeq: 3, snapData: "state@3", replay: wantRecs(4, 6),
 		verifyDamaged: filepath.Join("snap", snapName(5, 2000))},
 }

@@ -130,10 +130,10 @@ func fuzzSeeds(tb testing.TB) [][]byte {
 		add(p)
 	}
 	enc := NewEncoder()
-	b, _ := enc.AppendBatch(nil, 1, [][]byte{[]byte("a"), nil, []byte("ccc")})
+	b, _ := enc.AppendBatch(nil, 1, [][]byte{[]byte("a"), nil, []byte("ccc")}, fixtureTime(1))
 	seeds = append(seeds, b, b[:len(b)-3], nil, []byte{0, 0, 0, 0, 0, 0, 0, 0})
 	seg := appendSegmentHeader(nil, 9)
-	seg, _ = enc.AppendBatch(seg, 9, [][]byte{[]byte("x")})
+	seg, _ = enc.AppendBatch(seg, 9, [][]byte{[]byte("x")}, fixtureTime(9))
 	seeds = append(seeds, seg, append(bytes.Clone(seg), 0xff, 0xff, 0xff, 0x00, 1, 2, 3, 4))
 	return seeds
 }
@@ -230,7 +230,7 @@ func buildSegment(shape []byte) ([]byte, []batchEnd, [][]byte) {
 		for j := 0; j < int(b%4)+1; j++ {
 			batch = append(batch, bytes.Repeat([]byte{b, byte(i), byte(j)}, int(b)%50))
 		}
-		seg, _ = enc.AppendBatch(seg, uint64(len(all))+1, batch)
+		seg, _ = enc.AppendBatch(seg, uint64(len(all))+1, batch, fixtureTime(uint64(len(all))+1))
 		all = append(all, batch...)
 		ends = append(ends, batchEnd{int64(len(seg)), len(all)})
 	}

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files and fixtures in testdata/")
@@ -93,6 +94,17 @@ func mustAppend(tb testing.TB, l *Log, data string) uint64 {
 	return seq
 }
 
+// fixtureEpoch is the clock of generated files: the batch starting at seq
+// s commits at fixtureEpoch + s seconds, so fixtures are reproducible byte
+// for byte and their commit times increase. Its nanoseconds are not zero,
+// so a commit frame's last byte is never 0 (TestTornTailEveryOffset's
+// zero-fill must always damage it).
+var fixtureEpoch = time.Date(2026, 1, 1, 0, 0, 0, 123456789, time.UTC)
+
+func fixtureTime(first uint64) int64 {
+	return fixtureEpoch.Add(time.Duration(first) * time.Second).UnixNano()
+}
+
 // writeSegmentFile writes a segment holding the given batches of seqs
 // (payloadFor payloads) and returns the offset where each batch starts.
 func writeSegmentFile(tb testing.TB, path string, first uint64, batches ...int) []int64 {
@@ -108,7 +120,7 @@ func writeSegmentFile(tb testing.TB, path string, first uint64, batches ...int) 
 			payloads = append(payloads, []byte(payloadFor(seq+uint64(i))))
 		}
 		var err error
-		if b, err = enc.AppendBatch(b, seq, payloads); err != nil {
+		if b, err = enc.AppendBatch(b, seq, payloads, fixtureTime(seq)); err != nil {
 			tb.Fatal(err)
 		}
 		seq += uint64(n)

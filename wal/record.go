@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"math"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -31,6 +32,10 @@ type Record struct {
 	Sum uint32
 	// Data is an entry's payload (nil for commits).
 	Data []byte
+	// Time is a commit's wall-clock time in Unix nanoseconds, taken when
+	// the batch was written (zero for entries). Point-in-time restore cuts
+	// the log by it.
+	Time int64
 }
 
 const (
@@ -43,8 +48,8 @@ const (
 
 	frameHeaderSize  = 8  // uint32 length + uint32 CRC-32C
 	minPayload       = 4  // smallest entry: [1, seq<128, nil]
-	minCommitPayload = 5  // [2, first, last, sum], every field one byte
-	maxCommitPayload = 25 // fixarray + type + uint64 + uint64 + uint32
+	minCommitPayload = 6  // [2, first, last, sum, time], every field one byte
+	maxCommitPayload = 34 // fixarray + type + uint64 + uint64 + uint32 + uint64
 	maxCommitFrame   = frameHeaderSize + maxCommitPayload
 )
 
@@ -52,7 +57,7 @@ const (
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // encodeRecord appends the msgpack payload of r to buf.
-// Entries are [1, seq, data]; commits are [2, first, last, sum].
+// Entries are [1, seq, data]; commits are [2, first, last, sum, time].
 func encodeRecord(enc *msgpack.Encoder, r *Record) error {
 	switch r.Type {
 	case TypeEntry:
@@ -67,7 +72,10 @@ func encodeRecord(enc *msgpack.Encoder, r *Record) error {
 		}
 		return enc.EncodeBytes(r.Data)
 	case TypeCommit:
-		if err := enc.EncodeArrayLen(4); err != nil {
+		if r.Time < 0 {
+			return fmt.Errorf("commit time %d before 1970", r.Time)
+		}
+		if err := enc.EncodeArrayLen(5); err != nil {
 			return err
 		}
 		if err := enc.EncodeUint(uint64(TypeCommit)); err != nil {
@@ -79,7 +87,10 @@ func encodeRecord(enc *msgpack.Encoder, r *Record) error {
 		if err := enc.EncodeUint(r.Seq); err != nil {
 			return err
 		}
-		return enc.EncodeUint(uint64(r.Sum))
+		if err := enc.EncodeUint(uint64(r.Sum)); err != nil {
+			return err
+		}
+		return enc.EncodeUint(uint64(r.Time))
 	}
 	return fmt.Errorf("unknown record type %d", r.Type)
 }
@@ -157,8 +168,8 @@ func (d *recordDecoder) decodeEntry(n int, payload []byte) (Record, error) {
 }
 
 func (d *recordDecoder) decodeCommit(n int) (Record, error) {
-	if n != 4 {
-		return Record{}, fmt.Errorf("commit has %d fields, want 4", n)
+	if n != 5 {
+		return Record{}, fmt.Errorf("commit has %d fields, want 5", n)
 	}
 	first, err := d.mp.DecodeUint64()
 	if err != nil {
@@ -172,8 +183,15 @@ func (d *recordDecoder) decodeCommit(n int) (Record, error) {
 	if err != nil {
 		return Record{}, fmt.Errorf("commit sum: %w", err)
 	}
+	nanos, err := d.mp.DecodeUint64()
+	if err != nil {
+		return Record{}, fmt.Errorf("commit time: %w", err)
+	}
 	if first == 0 || last < first {
 		return Record{}, fmt.Errorf("commit covers seq %d..%d", first, last)
 	}
-	return Record{Type: TypeCommit, First: first, Seq: last, Sum: sum}, nil
+	if nanos > math.MaxInt64 {
+		return Record{}, fmt.Errorf("commit time %d out of range", nanos)
+	}
+	return Record{Type: TypeCommit, First: first, Seq: last, Sum: sum, Time: int64(nanos)}, nil
 }

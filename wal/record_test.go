@@ -2,12 +2,15 @@ package wal
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRecordRoundTrip(t *testing.T) {
@@ -18,8 +21,8 @@ func TestRecordRoundTrip(t *testing.T) {
 		{Type: TypeEntry, Seq: 1 << 40, Data: bytes.Repeat([]byte{0xc1}, 70000)},
 		{Type: TypeEntry, Seq: ^uint64(0), Data: []byte{0}},
 		{Type: TypeCommit, First: 1, Seq: 1, Sum: 0},
-		{Type: TypeCommit, First: 300, Seq: 70000, Sum: 0xffffffff},
-		{Type: TypeCommit, First: ^uint64(0), Seq: ^uint64(0), Sum: 1},
+		{Type: TypeCommit, First: 300, Seq: 70000, Sum: 0xffffffff, Time: 1767225600123456789},
+		{Type: TypeCommit, First: ^uint64(0), Seq: ^uint64(0), Sum: 1, Time: math.MaxInt64},
 	}
 	enc := NewEncoder()
 	for _, want := range tests {
@@ -32,7 +35,7 @@ func TestRecordRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Next() of %+v err = %v", want, err)
 		}
-		if got.Type != want.Type || got.Seq != want.Seq || got.First != want.First || got.Sum != want.Sum ||
+		if got.Type != want.Type || got.Seq != want.Seq || got.First != want.First || got.Sum != want.Sum || got.Time != want.Time ||
 			!bytes.Equal(got.Data, want.Data) {
 			t.Errorf("round trip of %+v = %+v", want, got.Record)
 		}
@@ -80,7 +83,9 @@ func TestDecoderDamage(t *testing.T) {
 		{"entry seq zero", frameOf([]byte{0x93, 0x01, 0x00, 0xc0}), "seq 0"},
 		{"trailing bytes", frameOf([]byte{0x93, 0x01, 0x01, 0xc0, 0x00}), "trailing"},
 		{"bin longer than payload", frameOf([]byte{0x93, 0x01, 0x01, 0xc6, 0xff, 0xff, 0xff, 0xff}), "exceeds"},
-		{"commit last before first", frameOf([]byte{0x94, 0x02, 0x05, 0x04, 0x00}), "covers seq 5..4"},
+		{"commit last before first", frameOf([]byte{0x95, 0x02, 0x05, 0x04, 0x00, 0x00}), "covers seq 5..4"},
+		{"commit without time", frameOf([]byte{0x94, 0x02, 0x01, 0x01, 0x00}), "4 fields, want 5"},
+		{"commit time over int64", frameOf([]byte{0x95, 0x02, 0x01, 0x01, 0x00, 0xcf, 0xff, 0, 0, 0, 0, 0, 0, 0}), "time"},
 	}
 	for _, tt := range tests {
 		d := NewDecoder(bytes.NewReader(tt.in), "mem", 100, int64(len(tt.in)))
@@ -118,12 +123,17 @@ func frameOf(payload []byte) []byte {
 	return append(b, payload...)
 }
 
+// goldenTime is the clock of the log that writes the golden segment.
+var goldenTime = time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+
 // TestGoldenSegment pins the on-disk format byte for byte: a fresh segment
 // written by the real Log holding one batch. Run with -update to rewrite it
 // after a deliberate format change (which also needs a new version number).
 func TestGoldenSegment(t *testing.T) {
 	dir := t.TempDir()
-	l := mustOpen(t, dir, testOptions(nil))
+	opts := testOptions(nil)
+	opts.Now = func() time.Time { return goldenTime }
+	l := mustOpen(t, dir, opts)
 	mustAppend(t, l, "hello, vlogd")
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
@@ -175,8 +185,10 @@ func TestGoldenLayout(t *testing.T) {
 		t.Fatalf("entry frame = %x, want %x", b[24:24+8+len(entry)], frameOf(entry))
 	}
 	sum := crc32c(frameOf(entry)[:frameHeaderSize])
-	// The golden's sum needs all 32 bits: msgpack uint32 (0xce), big-endian.
-	commit := []byte{0x94, 0x02, 0x01, 0x01, 0xce, byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)}
+	// The golden's sum needs all 32 bits: msgpack uint32 (0xce), big-endian;
+	// its time (Unix nanoseconds) needs 64: msgpack uint64 (0xcf).
+	commit := []byte{0x95, 0x02, 0x01, 0x01, 0xce, byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum), 0xcf}
+	commit = binary.BigEndian.AppendUint64(commit, uint64(goldenTime.UnixNano()))
 	if rest := b[24+8+len(entry):]; !bytes.Equal(rest, frameOf(commit)) {
 		t.Fatalf("commit frame = %x, want %x", rest, frameOf(commit))
 	}

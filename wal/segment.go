@@ -180,6 +180,8 @@ type batchReader struct {
 	end   int64  // offset just past the last complete batch
 	batch []Record
 	hdrs  []byte // the batch's entry frame headers, which the commit's Sum covers
+	start int64  // offset where the batch last returned by Next starts
+	time  int64  // its commit frame's time
 }
 
 // newBatchReader reads the segment body. Without keepData, entries' Data is
@@ -198,6 +200,7 @@ func newBatchReader(path string, ra io.ReaderAt, size int64, first uint64, keepD
 // by the following call; the records' Data is not.
 func (b *batchReader) Next() ([]Record, error) {
 	b.batch, b.hdrs = b.batch[:0], b.hdrs[:0]
+	b.start = b.end
 	for {
 		f, err := b.dec.Next()
 		if errors.Is(err, io.EOF) {
@@ -223,7 +226,7 @@ func (b *batchReader) Next() ([]Record, error) {
 			if err := b.checkCommit(f.Offset, f.Record); err != nil {
 				return nil, err
 			}
-			b.end = b.dec.Offset()
+			b.end, b.time = b.dec.Offset(), f.Time
 			return b.batch, nil
 		}
 	}
@@ -306,19 +309,29 @@ func findCommit(ra io.ReaderAt, from, size int64, minFirst uint64) (int64, error
 // isCommitFrame reports whether b starts with a valid commit frame whose
 // batch starts at minFirst or later.
 func isCommitFrame(dec *recordDecoder, b []byte, minFirst uint64) bool {
+	_, ok := commitAt(dec, b, minFirst)
+	return ok
+}
+
+// commitAt decodes the valid commit frame b starts with, if there is one
+// whose batch starts at minFirst or later.
+func commitAt(dec *recordDecoder, b []byte, minFirst uint64) (Record, bool) {
 	if len(b) < frameHeaderSize+minCommitPayload {
-		return false
+		return Record{}, false
 	}
 	n := int(binary.LittleEndian.Uint32(b))
 	if n < minCommitPayload || n > maxCommitPayload || len(b) < frameHeaderSize+n {
-		return false
+		return Record{}, false
 	}
 	payload := b[frameHeaderSize : frameHeaderSize+n]
 	if crc32.Checksum(payload, castagnoli) != binary.LittleEndian.Uint32(b[4:]) {
-		return false
+		return Record{}, false
 	}
 	r, err := dec.decode(payload)
-	return err == nil && r.Type == TypeCommit && r.First >= minFirst
+	if err != nil || r.Type != TypeCommit || r.First < minFirst {
+		return Record{}, false
+	}
+	return r, true
 }
 
 // segmentScan is what reading one segment found.

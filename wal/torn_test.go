@@ -149,7 +149,7 @@ func frameContaining(starts []int64, at int64) int64 {
 func TestCommitMismatch(t *testing.T) {
 	enc := NewEncoder()
 	base := appendSegmentHeader(nil, 1)
-	base, _ = enc.AppendBatch(base, 1, [][]byte{[]byte("a"), []byte("b")}) // seqs 1..2
+	base, _ = enc.AppendBatch(base, 1, [][]byte{[]byte("a"), []byte("b")}, fixtureTime(1)) // seqs 1..2
 	entry := func(b []byte, seq uint64) []byte {
 		b, _ = enc.AppendFrame(b, &Record{Type: TypeEntry, Seq: seq, Data: []byte("x")})
 		return b
