@@ -226,6 +226,9 @@ func (s *Store) Snapshot() error {
 	if err := s.log.WriteSnapshot(seq, v.encode); err != nil {
 		return fmt.Errorf("memstore: snapshot at seq %d: %w", seq, err)
 	}
+	if s.observeSnapshot != nil {
+		s.observeSnapshot(time.Since(start))
+	}
 	s.logger.Info("snapshot written", "seq", seq, "vlogs", v.hdr.Vlogs, "users", v.hdr.Users, "dur", time.Since(start))
 	return nil
 }

@@ -34,6 +34,12 @@ type Options struct {
 	BlobGrace time.Duration
 	// NoPosters turns off poster extraction even when ffmpeg is installed.
 	NoPosters bool
+	// ObserveCommit, when set, is told the size and fsync time of every
+	// group commit of the log (for metrics). It runs on the log's writer
+	// goroutine and must be quick.
+	ObserveCommit func(records int, fsync time.Duration)
+	// ObserveSnapshot, when set, is told how long each snapshot took.
+	ObserveSnapshot func(time.Duration)
 	// WrapLogFile is passed to the log as wal.Options.WrapFile: tests use
 	// it to inject write and fsync failures. Never set in production.
 	WrapLogFile func(path string, f wal.File) wal.File
@@ -67,11 +73,12 @@ type Store struct {
 	bgCtx    context.Context // cancelled by Close: stops background work
 	bgStop   context.CancelFunc
 
-	media     *media.Store
-	blobGrace time.Duration
-	noPosters bool
-	pendingMu sync.Mutex
-	pending   map[string]int // blobs held for records not yet committed
+	media           *media.Store
+	blobGrace       time.Duration
+	noPosters       bool
+	observeSnapshot func(time.Duration)
+	pendingMu       sync.Mutex
+	pending         map[string]int // blobs held for records not yet committed
 }
 
 // Open opens (creating if needed) the data directory dir, loads the newest
@@ -80,13 +87,14 @@ type Store struct {
 // is left as it was.
 func Open(dir string, opts Options) (*Store, error) {
 	s := &Store{
-		logger:    opts.Logger,
-		now:       opts.Now,
-		snapBytes: opts.SnapshotBytes,
-		st:        newState(),
-		blobGrace: opts.BlobGrace,
-		noPosters: opts.NoPosters,
-		pending:   make(map[string]int),
+		logger:          opts.Logger,
+		now:             opts.Now,
+		snapBytes:       opts.SnapshotBytes,
+		st:              newState(),
+		blobGrace:       opts.BlobGrace,
+		noPosters:       opts.NoPosters,
+		pending:         make(map[string]int),
+		observeSnapshot: opts.ObserveSnapshot,
 	}
 	if s.blobGrace <= 0 {
 		s.blobGrace = time.Hour
@@ -101,7 +109,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.snapBytes = 32 << 20
 	}
 	start := time.Now()
-	l, err := wal.Open(dir, wal.Options{Logger: s.logger, SegmentSize: opts.SegmentSize, NoSync: opts.NoSync, WrapFile: opts.WrapLogFile})
+	l, err := wal.Open(dir, wal.Options{Logger: s.logger, SegmentSize: opts.SegmentSize, NoSync: opts.NoSync, WrapFile: opts.WrapLogFile, ObserveBatch: opts.ObserveCommit})
 	if err != nil {
 		return nil, fmt.Errorf("memstore: %w", err)
 	}

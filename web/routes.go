@@ -24,6 +24,7 @@ func (s *Site) routes() *httpraw.Mux {
 	m.HandleFunc("GET /api/vlogs", s.apiVlogList)
 	m.HandleFunc("GET /api/vlogs/{id}", s.apiVlogShow)
 	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /metrics", s.metrics)
 
 	m.HandleFunc("GET /signup", s.userNew)
 	m.HandleFunc("POST /signup", s.userCreate)

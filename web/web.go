@@ -17,6 +17,12 @@ type Options struct {
 	Now func() time.Time
 	// MaxUpload is the largest video accepted, in bytes; 0 means 512 MiB.
 	MaxUpload int64
+	// Metrics collects what /metrics reports; nil makes a fresh one. Pass
+	// the same value's Observe methods to the store to include the log.
+	Metrics *Metrics
+	// OpenConns reports the server's open connections for /metrics; nil
+	// leaves the gauge out.
+	OpenConns func() int
 }
 
 // Sign-in throttling: after this many failures within loginWindow, further
@@ -36,6 +42,8 @@ type Site struct {
 	static map[string]*staticFile
 
 	maxUpload int64
+	m         *Metrics
+	openConns func() int
 
 	loginByName, loginByAddr *throttle
 	// dummyHash is checked against when a sign-in names an unknown user,
@@ -47,7 +55,10 @@ type Site struct {
 // New parses every template and loads the static files, failing fast if any
 // of them is broken.
 func New(store *memstore.Store, opts Options) (*Site, error) {
-	s := &Site{store: store, logger: opts.Logger, maxUpload: opts.MaxUpload}
+	s := &Site{store: store, logger: opts.Logger, maxUpload: opts.MaxUpload, m: opts.Metrics, openConns: opts.OpenConns}
+	if s.m == nil {
+		s.m = NewMetrics()
+	}
 	if s.maxUpload <= 0 {
 		s.maxUpload = 512 << 20
 	}
@@ -78,5 +89,5 @@ func New(store *memstore.Store, opts Options) (*Site, error) {
 
 // Handler returns the whole site as one handler.
 func (s *Site) Handler() httpraw.Handler {
-	return securityHeaders(httpraw.Gzip(s.routes()))
+	return s.m.measure(securityHeaders(httpraw.Gzip(s.routes())))
 }
