@@ -15,7 +15,8 @@ var allowedImports = map[string][]string{
 	"vlogd/memstore":  {"vlogd/wal", "vlogd/media"},
 	"vlogd/media":     {},
 	"vlogd/web":       {"vlogd/httpraw", "vlogd/memstore"},
-	"vlogd/cmd/vlogd": {"vlogd/httpraw", "vlogd/wal", "vlogd/media", "vlogd/memstore", "vlogd/web"},
+	"vlogd/backup":    {"vlogd/wal"},
+	"vlogd/cmd/vlogd": {"vlogd/httpraw", "vlogd/wal", "vlogd/media", "vlogd/memstore", "vlogd/web", "vlogd/backup"},
 }
 
 // TestImportDirection keeps the layout honest: httpraw and wal import

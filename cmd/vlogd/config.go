@@ -25,6 +25,7 @@ type config struct {
 	tlsCert   string
 	tlsKey    string
 	maxUpload int64
+	backupTo  string // continuous backup destination; "" for none
 }
 
 // envFlag is one flag with the environment variable that stands in for it
@@ -40,6 +41,7 @@ var serveFlags = []envFlag{
 	{"tls-cert", "VLOGD_TLS_CERT", "", "PEM certificate `file` (with chain); serves HTTPS when given with -tls-key"},
 	{"tls-key", "VLOGD_TLS_KEY", "", "PEM private key `file` for -tls-cert"},
 	{"max-upload", "VLOGD_MAX_UPLOAD", "512MiB", "largest video `size` accepted, e.g. 512MiB, 2GiB, 100MB"},
+	{"backup-to", "VLOGD_BACKUP_TO", "", "back up continuously to this `directory` while serving (see vlogd backup --help)"},
 }
 
 // parseServeFlags reads the server's flags from args, falling back to the
@@ -96,6 +98,7 @@ Usage:
 		return config{}, errUsage
 	}
 	cfg.maxUpload = n
+	cfg.backupTo = *values["backup-to"]
 	if cfg.data == "" {
 		fmt.Fprintln(stderr, "vlogd: -data must not be empty")
 		return config{}, errUsage

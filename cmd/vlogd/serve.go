@@ -50,7 +50,12 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) (err error) {
 		return fmt.Errorf("create data directory: %w", err)
 	}
 	logger.Info("recovering", "data", dataDir)
-	store, err := memstore.Open(dataDir, memstore.Options{Logger: logger})
+	metrics := web.NewMetrics()
+	store, err := memstore.Open(dataDir, memstore.Options{
+		Logger:          logger,
+		ObserveCommit:   metrics.ObserveCommit,
+		ObserveSnapshot: metrics.ObserveSnapshot,
+	})
 	if err != nil {
 		return err
 	}
@@ -64,12 +69,18 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) (err error) {
 	rec := store.Recovery()
 	logger.Info("recovered", "vlogs", rec.Vlogs, "seq", rec.LastSeq, "snapshot_seq", rec.SnapshotSeq,
 		"replayed", rec.Replayed, "dur", rec.Took.Round(time.Microsecond))
-
-	site, err := web.New(store, web.Options{Logger: logger, MaxUpload: cfg.maxUpload})
+	stopBackup, err := startBackup(cfg.backupTo, dataDir, logger)
 	if err != nil {
 		return err
 	}
-	srv := &httpraw.Server{Handler: site.Handler(), Logger: logger}
+	defer stopBackup() // before store.Close: a last pass copies the whole log
+
+	srv := &httpraw.Server{Logger: logger}
+	site, err := web.New(store, web.Options{Logger: logger, MaxUpload: cfg.maxUpload, Metrics: metrics, OpenConns: srv.OpenConns})
+	if err != nil {
+		return err
+	}
+	srv.Handler = site.Handler()
 	scheme := "http://"
 	if cfg.tlsCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)

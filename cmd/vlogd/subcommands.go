@@ -14,4 +14,9 @@ type subcommand struct {
 
 // subcommands maps each name to its implementation, one file per
 // subcommand.
-var subcommands = map[string]subcommand{}
+var subcommands = map[string]subcommand{
+	"verify":  {"check a data directory's log and snapshots, read-only", runVerify},
+	"repair":  {"cut a damaged log back to its last good batch, keeping copies", runRepair},
+	"backup":  {"copy a data directory to a backup continuously", runBackup},
+	"restore": {"rebuild a data directory from a backup, to a point in time", runRestore},
+}
