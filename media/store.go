@@ -300,3 +300,10 @@ func syncDir(dir string, noSync bool) error {
 	}
 	return err
 }
+
+// VerifyIn is Verify for the blob store in dir without opening it: it
+// removes no temporary files and takes nothing from a server using the same
+// directory, so `vlogd verify` may run beside one.
+func VerifyIn(dir, hash string) error {
+	return (&Store{dir: dir}).Verify(hash)
+}
