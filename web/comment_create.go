@@ -10,16 +10,8 @@ import (
 // commentCreate adds a comment by the signed-in user and goes back to the
 // vlog's comments, or shows the vlog again with the message and the text.
 func (s *Site) commentCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
-	form, _, ok := s.postForm(w, r)
+	form, v, u, ok := s.vlogAction(w, r)
 	if !ok {
-		return
-	}
-	v, ok := s.vlogParam(w, r)
-	if !ok {
-		return
-	}
-	u := s.requireUser(w, r, vlogPath(v.ID))
-	if u == nil {
 		return
 	}
 	body := form.Get("body")

@@ -7,16 +7,8 @@ import "vlogd/httpraw"
 // the same state twice instead of toggling back; without the field it
 // toggles.
 func (s *Site) vlogLike(w httpraw.ResponseWriter, r *httpraw.Request) {
-	form, _, ok := s.postForm(w, r)
+	form, v, u, ok := s.vlogAction(w, r)
 	if !ok {
-		return
-	}
-	v, ok := s.vlogParam(w, r)
-	if !ok {
-		return
-	}
-	u := s.requireUser(w, r, vlogPath(v.ID))
-	if u == nil {
 		return
 	}
 	var on bool

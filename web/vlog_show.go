@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/url"
 	"strconv"
 
 	"vlogd/httpraw"
@@ -53,3 +54,20 @@ func (s *Site) vlogParam(w httpraw.ResponseWriter, r *httpraw.Request) (*memstor
 
 // vlogPath is the address of a vlog's page.
 func vlogPath(id uint64) string { return "/vlogs/" + strconv.FormatUint(id, 10) }
+
+// vlogAction starts every plain form POST on a vlog (delete, like,
+// comment): the form must come from this site (Origin, CSRF token), the
+// vlog must exist, and the visitor must be signed in, or they are sent to
+// sign in and come back to the vlog. When ok is false it has answered.
+func (s *Site) vlogAction(w httpraw.ResponseWriter, r *httpraw.Request) (form url.Values, v *memstore.Vlog, u *memstore.User, ok bool) {
+	if form, _, ok = s.postForm(w, r); !ok {
+		return nil, nil, nil, false
+	}
+	if v, ok = s.vlogParam(w, r); !ok {
+		return nil, nil, nil, false
+	}
+	if u = s.requireUser(w, r, vlogPath(v.ID)); u == nil {
+		return nil, nil, nil, false
+	}
+	return form, v, u, true
+}
