@@ -136,8 +136,10 @@ func TestRepairFixtures(t *testing.T) {
 			if name != "sound" && (!strings.Contains(stdout, "kept as") || !strings.Contains(stdout, ".damaged-")) {
 				t.Errorf("repair report does not say where the original is kept:\n%s", stdout)
 			}
-			if out, _, code := runCommand(t, "verify", "--data", dir); code != 0 {
-				t.Fatalf("verify after repair: exit %d\n%s", code, out)
+			// wal's fixtures carry opaque payloads, not vlogd's state, so
+			// the log is checked directly rather than through vlogd verify.
+			if r, err := wal.Verify(dir); err != nil || !r.OK() {
+				t.Fatalf("log after repair: %v\n%s", err, r)
 			}
 			l, err := wal.Open(dir, wal.Options{})
 			if err != nil {
