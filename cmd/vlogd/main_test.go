@@ -305,3 +305,20 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		t.Fatalf("default max upload = %d, want 512 MiB", cfg.maxUpload)
 	}
 }
+
+// A second vlogd on a data directory in use exits at once with a message
+// that says so, and the first keeps serving.
+func TestSecondServerOnSameDataExits(t *testing.T) {
+	dir := t.TempDir()
+	first := MustStartVlogd(t, dir)
+	cmd := exec.Command(vlogdBin, "--addr", "127.0.0.1:0", "--data", dir)
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(string(out), "locked by another process") || !strings.Contains(string(out), dir) {
+		t.Fatalf("second vlogd: %v\n%s", err, out)
+	}
+	if code, _ := signUp(t, first.URL, "still-here").get(t, first.URL+"/"); code != 200 {
+		t.Fatalf("first server answers %d after the second tried", code)
+	}
+}
