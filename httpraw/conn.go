@@ -51,6 +51,12 @@ type conn struct {
 	resp   response
 	body   body
 	inBody bool // reads refresh the read deadline (ReadTimeout per read)
+	// tail is written right after the buffered bytes by the next flush;
+	// see writeThrough.
+	tail        []byte
+	tailWritten int
+	iov         net.Buffers
+	iovArray    [2][]byte
 
 	maxHeader, maxTarget                                  int
 	maxBody                                               int64
@@ -115,7 +121,40 @@ type connWriter struct{ c *conn }
 func (cw connWriter) Write(p []byte) (int, error) {
 	c := cw.c
 	c.rwc.SetWriteDeadline(deadline(c.writeTimeout))
-	return c.rwc.Write(p)
+	if c.tail == nil {
+		return c.rwc.Write(p)
+	}
+	// writeThrough: p (what was buffered) and the tail go out together,
+	// in one writev on a TCP connection.
+	c.iov = append(c.iovArray[:0], p, c.tail)
+	c.tail = nil
+	n, err := c.iov.WriteTo(c.rwc)
+	clear(c.iovArray[:]) // do not keep the handler's bytes alive
+	c.tailWritten = int(max(n-int64(len(p)), 0))
+	if n < int64(len(p)) {
+		return int(n), err
+	}
+	return len(p), err
+}
+
+// writeThrough writes the buffered bytes and then p to the socket, in one
+// system call where the connection allows (writev), instead of bufio's
+// fill, write, write for a p larger than the buffer's free space: a
+// response whose body does not fit the buffer leaves in one write, not
+// two. It returns how many bytes of p were written.
+func (c *conn) writeThrough(p []byte) (int, error) {
+	c.tail, c.tailWritten = p, 0
+	err := c.bw.Flush()
+	if c.tail == nil {
+		return c.tailWritten, err
+	}
+	// Flush did not reach connWriter: an earlier write failed, or (in
+	// tests) the buffer writes elsewhere.
+	c.tail = nil
+	if err != nil {
+		return 0, err
+	}
+	return c.bw.Write(p)
 }
 
 func (c *conn) flush() error {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -84,7 +85,30 @@ func ServeContent(w ResponseWriter, r *Request, modtime time.Time, size int64, c
 			return
 		}
 	}
-	io.CopyN(w, content, n)
+	copyBody(w, content, n)
+}
+
+// copyBufPool holds the buffers copyBody reads files and other streams
+// through: io.CopyN would allocate one (up to 32 KiB) per response.
+var copyBufPool = sync.Pool{New: func() any { return new([copyBufSize]byte) }}
+
+const copyBufSize = 32 << 10
+
+// copyBody writes the next n bytes of content to w.
+func copyBody(w ResponseWriter, content io.Reader, n int64) {
+	// Content held in memory (bytes.Reader, strings.Reader) writes itself
+	// in one call, without a copy through a buffer, when exactly the n
+	// bytes wanted remain.
+	if m, ok := content.(interface {
+		io.WriterTo
+		Len() int
+	}); ok && int64(m.Len()) == n {
+		m.WriteTo(w)
+		return
+	}
+	buf := copyBufPool.Get().(*[copyBufSize]byte)
+	defer copyBufPool.Put(buf)
+	io.CopyBuffer(w, io.LimitReader(content, n), buf[:])
 }
 
 // checkPreconditions evaluates the conditional fields in the order of

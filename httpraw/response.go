@@ -150,6 +150,15 @@ func (w *response) writeBody(p []byte) (int, error) {
 		return 0, w.err
 	}
 	bw := w.c.bw
+	if !w.chunked && len(p) > bw.Available() && bw.Buffered() > 0 {
+		// The header (or an earlier part) is buffered and p does not fit
+		// beside it: send both in one write.
+		n, err := w.c.writeThrough(p)
+		if err != nil {
+			w.err = err
+		}
+		return n, err
+	}
 	if w.chunked {
 		// RFC 9112 §7.1: chunk = chunk-size CRLF chunk-data CRLF.
 		bw.Write(strconv.AppendInt(w.scratch[:0], int64(len(p)), 16))

@@ -143,3 +143,39 @@ func TestRedirect(t *testing.T) {
 		t.Errorf("Redirect with CRLF = %d %q, want 500", w.status, w.header.Get("Location"))
 	}
 }
+
+// A body too large for the write buffer goes out together with what is
+// buffered before it (its header, and pipelined responses before it), in
+// order and intact, with or without a declared length.
+func TestLargeBodyAfterBufferedBytes(t *testing.T) {
+	big := strings.Repeat("0123456789", 3000) // 30000 bytes: larger than the write buffer
+	m := NewMux()
+	m.HandleFunc("GET /small", func(w ResponseWriter, r *Request) { io.WriteString(w, "hello") })
+	m.HandleFunc("GET /declared", func(w ResponseWriter, r *Request) {
+		w.Header().Set("Content-Length", "30000")
+		io.WriteString(w, big)
+	})
+	m.HandleFunc("GET /header-then-body", func(w ResponseWriter, r *Request) {
+		w.Header().Set("Content-Length", "30005")
+		io.WriteString(w, "hello") // buffered beside the header
+		w.Flush()
+		io.WriteString(w, big)
+	})
+	_, addr := MustServe(t, m, nil)
+	raw := "GET /small HTTP/1.1\r\nHost: x\r\n\r\n" +
+		"GET /declared HTTP/1.1\r\nHost: x\r\n\r\n" +
+		"GET /small HTTP/1.1\r\nHost: x\r\n\r\n" +
+		"GET /header-then-body HTTP/1.1\r\nHost: x\r\n\r\n" +
+		"GET /declared HTTP/1.0\r\n\r\n"
+	resps := exchange(t, addr, raw)
+	want := []string{"hello", big, "hello", "hello" + big, big}
+	if len(resps) != len(want) {
+		t.Fatalf("got %d responses, want %d", len(resps), len(want))
+	}
+	for i, r := range resps {
+		if r.StatusCode != 200 || r.body != want[i] || r.ContentLength != int64(len(want[i])) {
+			t.Errorf("response %d: %d cl=%d body=%q, want 200 cl=%d body=%q", i, r.StatusCode, r.ContentLength,
+				truncateString(r.body, 20), len(want[i]), truncateString(want[i], 20))
+		}
+	}
+}
