@@ -99,9 +99,18 @@ func seeOther(w httpraw.ResponseWriter, location string) {
 	w.WriteHeader(303)
 }
 
-// excerpt shortens a body to its first 200 characters on one line.
+// excerpt shortens a body to its first 200 characters on one line. It looks
+// only at the body's head: a list page must not cost a pass over twenty
+// 100 KB bodies.
 func excerpt(body string) string {
 	const max = 200
+	if len(body) > 8*max {
+		cut := 8 * max
+		for cut > 0 && !utf8.RuneStart(body[cut]) {
+			cut--
+		}
+		body = body[:cut] + " …"
+	}
 	s := strings.Join(strings.Fields(body), " ")
 	if utf8.RuneCountInString(s) <= max {
 		return s

@@ -13,6 +13,9 @@ func TestExcerpt(t *testing.T) {
 		{long, strings.TrimSpace(long[:200]) + "…"},
 		{strings.Repeat("é", 201), strings.Repeat("é", 200) + "…"},
 		{strings.Repeat("é", 200), strings.Repeat("é", 200)},
+		// Only the head of a long body is read; the cut is still marked.
+		{"short start" + strings.Repeat(" ", 2000) + "tail", "short start …"},
+		{strings.Repeat("é", 50_000), strings.Repeat("é", 200) + "…"},
 	}
 	for _, tt := range tests {
 		if got := excerpt(tt.in); got != tt.want {
