@@ -76,8 +76,19 @@ var listeningRE = regexp.MustCompile(`msg=listening addr=(http://127\.0\.0\.1:\d
 func MustStartVlogd(tb testing.TB, dataDir string, extraArgs ...string) *proc {
 	tb.Helper()
 	args := append([]string{"--addr", "127.0.0.1:0", "--data", dataDir}, extraArgs...)
+	p, m := startProcess(tb, listeningRE, args...)
+	p.URL = m[1]
+	return p
+}
+
+// startProcess starts the real binary with args (and no VLOGD_* variables
+// that would change its meaning) and waits until a line of its log matches
+// ready, returning the match. The process is killed at the end of the test
+// if it still runs.
+func startProcess(tb testing.TB, ready *regexp.Regexp, args ...string) (*proc, []string) {
+	tb.Helper()
 	cmd := exec.Command(vlogdBin, args...)
-	cmd.Env = append(os.Environ(), "VLOGD_ADDR=", "VLOGD_DATA=")
+	cmd.Env = append(os.Environ(), "VLOGD_ADDR=", "VLOGD_DATA=", "VLOGD_BACKUP_TO=")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		tb.Fatal(err)
@@ -86,25 +97,29 @@ func MustStartVlogd(tb testing.TB, dataDir string, extraArgs ...string) *proc {
 		tb.Fatal(err)
 	}
 	p := &proc{cmd: cmd, logs: &syncBuffer{}, done: make(chan error, 1)}
-	found := make(chan string, 1)
+	found := make(chan []string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
 			p.logs.Write([]byte(line + "\n"))
-			if m := listeningRE.FindStringSubmatch(line); m != nil {
-				found <- m[1]
+			if m := ready.FindStringSubmatch(line); m != nil {
+				select {
+				case found <- m:
+				default:
+				}
 			}
 		}
 		p.done <- cmd.Wait()
 	}()
+	var m []string
 	select {
-	case p.URL = <-found:
+	case m = <-found:
 	case err := <-p.done:
-		tb.Fatalf("vlogd exited before listening: %v\n%s", err, p.logs)
+		tb.Fatalf("vlogd %s exited before it was ready: %v\n%s", args[0], err, p.logs)
 	case <-time.After(60 * time.Second):
 		cmd.Process.Kill()
-		tb.Fatalf("vlogd did not report listening within 60s:\n%s", p.logs)
+		tb.Fatalf("vlogd %s was not ready within 60s:\n%s", args[0], p.logs)
 	}
 	tb.Cleanup(func() {
 		if cmd.ProcessState == nil {
@@ -112,7 +127,7 @@ func MustStartVlogd(tb testing.TB, dataDir string, extraArgs ...string) *proc {
 			<-p.done
 		}
 	})
-	return p
+	return p, m
 }
 
 // kill sends SIGKILL and waits for the process to be gone.

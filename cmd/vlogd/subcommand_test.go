@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -13,7 +12,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // runCommand runs the real binary with args and returns what it printed
@@ -44,42 +42,7 @@ var backingUpRE = regexp.MustCompile(`msg="backing up"`)
 // until it says it is backing up.
 func MustStartBackup(tb testing.TB, dataDir, dest string, extraArgs ...string) *proc {
 	tb.Helper()
-	args := append([]string{"backup", "--data", dataDir, "--to", dest}, extraArgs...)
-	cmd := exec.Command(vlogdBin, args...)
-	cmd.Env = append(os.Environ(), "VLOGD_DATA=", "VLOGD_BACKUP_TO=")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	p := &proc{cmd: cmd, logs: &syncBuffer{}, done: make(chan error, 1)}
-	ready := make(chan struct{}, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			p.logs.Write([]byte(sc.Text() + "\n"))
-			if backingUpRE.MatchString(sc.Text()) {
-				ready <- struct{}{}
-			}
-		}
-		p.done <- cmd.Wait()
-	}()
-	select {
-	case <-ready:
-	case err := <-p.done:
-		tb.Fatalf("vlogd backup exited before starting: %v\n%s", err, p.logs)
-	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		tb.Fatalf("vlogd backup did not start within 60s:\n%s", p.logs)
-	}
-	tb.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			<-p.done
-		}
-	})
+	p, _ := startProcess(tb, backingUpRE, append([]string{"backup", "--data", dataDir, "--to", dest}, extraArgs...)...)
 	return p
 }
 
