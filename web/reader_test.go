@@ -298,7 +298,7 @@ func TestLogFailureRefusesWritesOnly(t *testing.T) {
 		t.Fatalf("read after the failure: %d", resp.StatusCode)
 	}
 	resp, body := alice.get(t, "/healthz")
-	if resp.StatusCode != 503 || !strings.HasPrefix(body, "unavailable: ") {
+	if resp.StatusCode != 503 || !strings.HasPrefix(body, "unavailable: the write-ahead log failed") || strings.Contains(body, "/") {
 		t.Fatalf("healthz after the failure = %d %q", resp.StatusCode, body)
 	}
 	if err := ts.Store.Healthy(); !errors.Is(err, memstore.ErrUnavailable) {
