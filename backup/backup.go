@@ -112,7 +112,12 @@ func open(dataDir, dest string, opts Options) (*Backup, error) {
 			return nil, err
 		}
 	}
-	if b.lock, err = lockDest(dest); err != nil {
+	// DEST's own lock, never the data directory's: the server's lock is
+	// not ours to take.
+	if b.lock, err = wal.LockDir(dest); errors.Is(err, wal.ErrLocked) {
+		err = ErrLocked
+	}
+	if err != nil {
 		return nil, err
 	}
 	if err := b.recoverDest(); err != nil {
@@ -191,7 +196,7 @@ func (b *Backup) recoverDest() error {
 				// vouched for by the position file.
 				b.logger.Warn("backup: trimming an interrupted append", "path", s.Path, "offset", b.pos.Offset,
 					"bytes", fi.Size()-b.pos.Offset, "seq", b.pos.Seq)
-				if err := truncateDurable(s.Path, b.pos.Offset); err != nil {
+				if err := wal.TruncateSynced(s.Path, b.pos.Offset); err != nil {
 					return err
 				}
 			}
@@ -237,25 +242,6 @@ func removeTemps(dirs ...string) error {
 				return err
 			}
 		}
-	}
-	return nil
-}
-
-// truncateDurable cuts path to size and fsyncs it.
-func truncateDurable(path string, size int64) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return err
-	}
-	err = f.Truncate(size)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("truncate %s to %d: %w", path, size, err)
 	}
 	return nil
 }

@@ -201,7 +201,7 @@ func (b *Backup) appendBatches(srcPath string, tail wal.Tail) error {
 	dstPath := filepath.Join(b.destWal(), b.pos.Segment)
 	if err := b.appendBytes(srcPath, dstPath, b.pos.Offset, tail.End); err != nil {
 		// Leave nothing past the position (Open would trim it too).
-		if terr := truncateDurable(dstPath, b.pos.Offset); terr != nil {
+		if terr := wal.TruncateSynced(dstPath, b.pos.Offset); terr != nil {
 			err = errors.Join(err, terr)
 		}
 		return fmt.Errorf("backup: copy %s: %w", srcPath, err)
@@ -211,7 +211,7 @@ func (b *Backup) appendBatches(srcPath string, tail wal.Tail) error {
 	// whole verified batches.
 	got, err := wal.ReadBatches(dstPath, b.pos.Offset, b.pos.Seq+1, tail.End, false, func(wal.Batch) error { return nil })
 	if err != nil || got.End != tail.End || got.Last != tail.Last {
-		if terr := truncateDurable(dstPath, b.pos.Offset); terr != nil {
+		if terr := wal.TruncateSynced(dstPath, b.pos.Offset); terr != nil {
 			err = errors.Join(err, terr)
 		}
 		return fmt.Errorf("backup: the copy %s of offsets %d..%d did not verify (end %d, seq %d, want %d): %v",
@@ -238,7 +238,7 @@ func (b *Backup) appendBytes(srcPath, dstPath string, from, to int64) error {
 		return err
 	}
 	defer src.Close()
-	if err := fdatasync(src); err != nil {
+	if err := wal.Fdatasync(src); err != nil {
 		return fmt.Errorf("fdatasync %s: %w", srcPath, err)
 	}
 	dst, err := os.OpenFile(dstPath, os.O_WRONLY, 0)

@@ -109,3 +109,16 @@ func ReadSnapshot(path string) (seq uint64, payload io.ReadCloser, err error) {
 	}
 	return openSnapshot(snapFile{path: path, seq: s, nanos: n})
 }
+
+// LockDir takes the exclusive flock on dir/LOCK that Open takes on a data
+// directory, for tools that keep a directory of the same kind (a backup's
+// destination). Closing the returned file releases it. Errors: ErrLocked
+// when another process holds it; I/O errors.
+func LockDir(dir string) (*os.File, error) { return lockDir(dir) }
+
+// TruncateSynced cuts the file at path to size bytes and fsyncs it.
+func TruncateSynced(path string, size int64) error { return truncateSynced(path, size) }
+
+// Fdatasync flushes f's data, and the metadata needed to read it back, to
+// stable storage, retrying on EINTR.
+func Fdatasync(f *os.File) error { return fdatasync(f) }
