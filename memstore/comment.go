@@ -1,6 +1,7 @@
 package memstore
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -55,17 +56,30 @@ func (s *Store) AddComment(vlogID, by uint64, body string) (*Comment, error) {
 }
 
 // DeleteComment removes comment id on vlog vlogID on behalf of user by,
-// who must be the comment's author or the vlog's. ErrNotFound,
-// ErrForbidden.
+// who must be the comment's author, the vlog's, or the site's owner.
+// ErrNotFound, ErrForbidden.
 func (s *Store) DeleteComment(vlogID, id, by uint64) error {
+	kind := opDeleteComment
 	s.mu.RLock()
 	_, err := s.st.commentDeletable(&op{ID: vlogID, CommentID: id, UserID: by})
+	if errors.Is(err, ErrForbidden) && s.st.isOwner(by) {
+		kind, err = opModDeleteComment, nil
+	}
 	s.mu.RUnlock()
 	if err != nil {
 		return err
 	}
-	_, err = s.commit(&op{Kind: opDeleteComment, At: s.now().UTC(), ID: vlogID, CommentID: id, UserID: by})
+	_, err = s.commit(&op{Kind: kind, At: s.now().UTC(), ID: vlogID, CommentID: id, UserID: by})
 	return err
+}
+
+// CanDeleteComment reports whether user by may delete comment c: its
+// author, the vlog's author and the owner may.
+func (s *Store) CanDeleteComment(c *Comment, by uint64) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, err := s.st.commentDeletable(&op{ID: c.VlogID, CommentID: c.ID, UserID: by})
+	return err == nil || s.st.isOwner(by)
 }
 
 // Comments returns a vlog's comments, oldest first.
@@ -119,10 +133,14 @@ func (st *state) deleteComment(o *op) result {
 	if err != nil {
 		return result{err: err}
 	}
+	st.removeComment(c)
+	return result{}
+}
+
+func (st *state) removeComment(c *Comment) {
 	delete(st.comments, c.ID)
 	// Readers and snapshots get copies, so shifting in place is safe.
 	st.commentsByVlog[c.VlogID] = slices.DeleteFunc(st.commentsByVlog[c.VlogID], func(x *Comment) bool { return x.ID == c.ID })
-	return result{}
 }
 
 // dropVlogComments removes every comment of a deleted vlog.

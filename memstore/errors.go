@@ -10,7 +10,8 @@ import (
 var ErrNotFound = errors.New("memstore: not found")
 
 // ErrForbidden is returned when the acting user may not make the change:
-// only a vlog's author edits or deletes it.
+// only a vlog's author edits it, only its author or the owner deletes it,
+// and only the owner makes invites and disables accounts.
 var ErrForbidden = errors.New("memstore: forbidden")
 
 // ErrUnavailable is returned by every write once the log has failed to write
@@ -31,3 +32,14 @@ type ValidationError struct {
 func (e *ValidationError) Error() string {
 	return fmt.Sprintf("memstore: invalid %s: %s", e.Field, e.Msg)
 }
+
+// ErrInvalidInvite is returned by a sign-up whose invite does not exist,
+// was revoked, was used already or has expired.
+var ErrInvalidInvite = errors.New("memstore: invite invalid, used or expired")
+
+// ErrNotFirst is returned by a sign-up that was allowed only on a site
+// without accounts (the owner's) when another account got there first.
+var ErrNotFirst = errors.New("memstore: the site already has accounts")
+
+// ErrDisabled is returned when a disabled account tries to sign in.
+var ErrDisabled = errors.New("memstore: account disabled")

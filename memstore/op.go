@@ -22,19 +22,30 @@ const (
 	opAddComment    opKind = 8
 	opDeleteComment opKind = 9
 	opSetLike       opKind = 10
+	// Accounts: invites, moderation by the owner, disabled accounts.
+	opCreateInvite     opKind = 11
+	opRevokeInvite     opKind = 12
+	opSetDisabled      opKind = 13
+	opModDeleteVlog    opKind = 14
+	opModDeleteComment opKind = 15
 )
 
 var opNames = map[opKind]string{
-	opCreateVlog:    "create-vlog",
-	opDeleteVlog:    "delete-vlog",
-	opEditVlog:      "edit-vlog",
-	opCreateUser:    "create-user",
-	opCreateSession: "create-session",
-	opDeleteSession: "delete-session",
-	opSetPoster:     "set-poster",
-	opAddComment:    "add-comment",
-	opDeleteComment: "delete-comment",
-	opSetLike:       "set-like",
+	opCreateVlog:       "create-vlog",
+	opDeleteVlog:       "delete-vlog",
+	opEditVlog:         "edit-vlog",
+	opCreateUser:       "create-user",
+	opCreateSession:    "create-session",
+	opDeleteSession:    "delete-session",
+	opSetPoster:        "set-poster",
+	opAddComment:       "add-comment",
+	opDeleteComment:    "delete-comment",
+	opSetLike:          "set-like",
+	opCreateInvite:     "create-invite",
+	opRevokeInvite:     "revoke-invite",
+	opSetDisabled:      "set-disabled",
+	opModDeleteVlog:    "moderate-delete-vlog",
+	opModDeleteComment: "moderate-delete-comment",
 }
 
 func (k opKind) String() string {
@@ -78,6 +89,16 @@ type op struct {
 	// like op sets (true: liked).
 	CommentID uint64 `msgpack:"cid,omitempty"`
 	Like      bool   `msgpack:"like,omitempty"`
+	// Accounts. A sign-up may spend an invite (InviteID), may be allowed
+	// only while the site has no account (FirstOnly: the would-be owner's
+	// sign-up under a closed policy), and may claim the vacant ownership
+	// (ClaimOwner: `vlogd user add`). Target is the account an owner's
+	// op changes; Disabled the state it sets.
+	InviteID   uint64 `msgpack:"inv,omitempty"`
+	FirstOnly  bool   `msgpack:"first,omitempty"`
+	ClaimOwner bool   `msgpack:"claim,omitempty"`
+	Target     uint64 `msgpack:"target,omitempty"`
+	Disabled   bool   `msgpack:"disabled,omitempty"`
 }
 
 func encodeOp(o *op) ([]byte, error) {

@@ -29,7 +29,8 @@ func (s *Store) CreateSession(tokenHash string, userID uint64, ttl time.Duration
 }
 
 // Session returns the live session with that token hash and its user.
-// Expired or unknown sessions are ErrNotFound.
+// Expired or unknown sessions, and those of a disabled account, are
+// ErrNotFound.
 func (s *Store) Session(tokenHash string) (*Session, *User, error) {
 	now := s.now()
 	s.mu.RLock()
@@ -39,7 +40,7 @@ func (s *Store) Session(tokenHash string) (*Session, *User, error) {
 		u = s.st.users[sess.UserID]
 	}
 	s.mu.RUnlock()
-	if !ok || u == nil || !now.Before(sess.Expires) {
+	if !ok || u == nil || u.Disabled || !now.Before(sess.Expires) {
 		return nil, nil, fmt.Errorf("session: %w", ErrNotFound)
 	}
 	return sess, u, nil

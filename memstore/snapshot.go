@@ -17,8 +17,10 @@ const snapshotVersion = 1
 
 // snapshotHeader starts a snapshot payload. The sections follow it in
 // this order, one msgpack value per item: users (ascending ID), sessions,
-// vlogs (ascending ID), comments (ascending ID), likes. Item by item, neither writing nor reading needs the
-// whole state as one value.
+// vlogs (ascending ID), comments (ascending ID), likes, invites (ascending
+// ID). Item by item, neither writing nor reading needs the whole state as
+// one value. Invites came later within version 1: a header without them
+// has none, and its next invite ID is 1.
 type snapshotHeader struct {
 	Version       int    `msgpack:"version"`
 	NextVlogID    uint64 `msgpack:"next_vlog_id"`
@@ -29,6 +31,8 @@ type snapshotHeader struct {
 	Vlogs         int    `msgpack:"vlogs"`
 	Comments      int    `msgpack:"comments"`
 	Likes         int    `msgpack:"likes"`
+	NextInviteID  uint64 `msgpack:"next_invite_id,omitempty"`
+	Invites       int    `msgpack:"invites,omitempty"`
 }
 
 // like is one user liking one vlog, as stored in a snapshot.
@@ -46,6 +50,7 @@ type view struct {
 	vlogs    []*Vlog
 	comments []*Comment
 	likes    []*like
+	invites  []*Invite
 }
 
 // view captures the state under the caller's read lock. Sessions that have
@@ -72,6 +77,11 @@ func (st *state) view(now time.Time) view {
 			v.likes = append(v.likes, &like{Vlog: vlogID, User: userID})
 		}
 	}
+	v.invites = make([]*Invite, 0, len(st.invites))
+	for _, inv := range st.invites {
+		v.invites = append(v.invites, inv)
+	}
+	slices.SortFunc(v.invites, func(a, b *Invite) int { return cmp.Compare(a.ID, b.ID) })
 	v.hdr = snapshotHeader{
 		Version:       snapshotVersion,
 		NextVlogID:    st.nextVlogID,
@@ -82,6 +92,8 @@ func (st *state) view(now time.Time) view {
 		Vlogs:         len(v.vlogs),
 		Comments:      len(v.comments),
 		Likes:         len(v.likes),
+		NextInviteID:  st.nextInviteID,
+		Invites:       len(v.invites),
 	}
 	return v
 }
@@ -103,7 +115,10 @@ func (v view) encode(w io.Writer) error {
 	if err := encodeAll(enc, "comment", v.comments); err != nil {
 		return err
 	}
-	return encodeAll(enc, "like", v.likes)
+	if err := encodeAll(enc, "like", v.likes); err != nil {
+		return err
+	}
+	return encodeAll(enc, "invite", v.invites)
 }
 
 func encodeAll[T any](enc *msgpack.Encoder, what string, items []*T) error {
@@ -144,6 +159,7 @@ func decodeSnapshot(r io.Reader) (*state, error) {
 	}
 	st := newState()
 	st.nextVlogID, st.nextUserID, st.nextCommentID = hdr.NextVlogID, hdr.NextUserID, hdr.NextCommentID
+	st.nextInviteID = max(hdr.NextInviteID, 1)
 
 	var lastUser uint64
 	err := decodeAll(dec, "user", hdr.Users, func(u *User) error {
@@ -152,6 +168,9 @@ func decodeSnapshot(r io.Reader) (*state, error) {
 		}
 		if _, dup := st.usersByName[nameKey(u.Name)]; dup {
 			return fmt.Errorf("name %q twice", u.Name)
+		}
+		if u.Owner && st.ownerID != 0 {
+			return fmt.Errorf("second owner %d (first %d)", u.ID, st.ownerID)
 		}
 		lastUser = u.ID
 		st.addUser(u)
@@ -203,6 +222,18 @@ func decodeSnapshot(r io.Reader) (*state, error) {
 			return fmt.Errorf("like of vlog %d by user %d: unknown vlog or user", l.Vlog, l.User)
 		}
 		st.putLike(l.Vlog, l.User, true)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var lastInvite uint64
+	err = decodeAll(dec, "invite", hdr.Invites, func(inv *Invite) error {
+		if inv.ID <= lastInvite || inv.ID >= st.nextInviteID {
+			return fmt.Errorf("id %d out of order (previous %d, next id %d)", inv.ID, lastInvite, st.nextInviteID)
+		}
+		lastInvite = inv.ID
+		st.invites[inv.ID] = inv
 		return nil
 	})
 	if err != nil {

@@ -12,6 +12,7 @@ type state struct {
 	nextVlogID    uint64
 	nextUserID    uint64
 	nextCommentID uint64
+	nextInviteID  uint64
 
 	vlogs    map[uint64]*Vlog   // live vlogs by ID
 	order    []*Vlog            // live vlogs, ascending ID: the newest-first listing read backwards
@@ -21,6 +22,8 @@ type state struct {
 	users       map[uint64]*User
 	usersByName map[string]*User // by nameKey
 	sessions    map[string]*Session
+	ownerID     uint64 // 0 until the first account
+	invites     map[uint64]*Invite
 
 	comments       map[uint64]*Comment
 	commentsByVlog map[uint64][]*Comment      // oldest first
@@ -32,6 +35,8 @@ func newState() *state {
 		nextVlogID:     1,
 		nextUserID:     1,
 		nextCommentID:  1,
+		nextInviteID:   1,
+		invites:        make(map[uint64]*Invite),
 		vlogs:          make(map[uint64]*Vlog),
 		byAuthor:       make(map[uint64][]*Vlog),
 		index:          newSearchIndex(),
@@ -51,6 +56,7 @@ type result struct {
 	user    *User
 	session *Session
 	comment *Comment
+	invite  *Invite
 	err     error
 }
 
@@ -79,6 +85,16 @@ func (st *state) apply(o *op) result {
 		return st.deleteComment(o)
 	case opSetLike:
 		return st.setLike(o)
+	case opCreateInvite:
+		return st.createInvite(o)
+	case opRevokeInvite:
+		return st.revokeInvite(o)
+	case opSetDisabled:
+		return st.setDisabled(o)
+	case opModDeleteVlog:
+		return st.moderateDeleteVlog(o)
+	case opModDeleteComment:
+		return st.moderateDeleteComment(o)
 	case opDeleteSession:
 		if _, ok := st.sessions[o.Token]; !ok {
 			return result{err: ErrNotFound}
@@ -137,15 +153,21 @@ func (st *state) deleteVlog(o *op) result {
 	if _, err := st.authorized(o); err != nil {
 		return result{err: err}
 	}
-	v := st.vlogs[o.ID]
-	delete(st.vlogs, o.ID)
-	st.order = removeVlog(st.order, o.ID)
-	st.byAuthor[v.AuthorID] = removeVlog(st.byAuthor[v.AuthorID], o.ID)
+	st.removeVlogAndReplies(o.ID)
+	return result{}
+}
+
+// removeVlogAndReplies deletes a vlog that exists, with its comments and
+// likes.
+func (st *state) removeVlogAndReplies(id uint64) {
+	v := st.vlogs[id]
+	delete(st.vlogs, id)
+	st.order = removeVlog(st.order, id)
+	st.byAuthor[v.AuthorID] = removeVlog(st.byAuthor[v.AuthorID], id)
 	st.index.remove(v, st.vlogs)
 	// Comments and likes go with their vlog.
-	st.dropVlogComments(o.ID)
-	delete(st.likes, o.ID)
-	return result{}
+	st.dropVlogComments(id)
+	delete(st.likes, id)
 }
 
 // setPoster gives a vlog's video its poster frame, unless the video was
@@ -166,20 +188,53 @@ func (st *state) createUser(o *op) result {
 	if _, taken := st.usersByName[nameKey(o.Name)]; taken {
 		return result{err: errNameTaken}
 	}
+	if err := st.signupAllowed(o); err != nil {
+		return result{err: err}
+	}
 	u := &User{ID: st.nextUserID, Name: o.Name, PasswordHash: o.PassHash, Created: o.At}
+	// The first account of an empty site is its owner, decided here so
+	// that replay decides the same.
+	u.Owner = st.ownerID == 0 && (len(st.users) == 0 || o.ClaimOwner)
 	st.nextUserID++
+	if o.InviteID != 0 {
+		inv := *st.invites[o.InviteID]
+		inv.UsedBy, inv.Used = u.ID, o.At
+		st.invites[inv.ID] = &inv
+	}
 	st.addUser(u)
 	return result{user: u}
 }
 
+// signupAllowed checks the conditions a sign-up was made under.
+func (st *state) signupAllowed(o *op) error {
+	if o.FirstOnly && len(st.users) > 0 {
+		return ErrNotFirst
+	}
+	if o.InviteID != 0 {
+		inv, ok := st.invites[o.InviteID]
+		if !ok || inv.Revoked || inv.UsedBy != 0 || !o.At.Before(inv.Expires) {
+			return fmt.Errorf("invite %d: %w", o.InviteID, ErrInvalidInvite)
+		}
+	}
+	return nil
+}
+
+// addUser indexes u, which may replace an older value of the same account.
 func (st *state) addUser(u *User) {
 	st.users[u.ID] = u
 	st.usersByName[nameKey(u.Name)] = u
+	if u.Owner {
+		st.ownerID = u.ID
+	}
 }
 
 func (st *state) createSession(o *op) result {
-	if _, ok := st.users[o.UserID]; !ok {
+	u, ok := st.users[o.UserID]
+	if !ok {
 		return result{err: fmt.Errorf("user %d: %w", o.UserID, ErrNotFound)}
+	}
+	if u.Disabled {
+		return result{err: fmt.Errorf("user %d: %w", o.UserID, ErrDisabled)}
 	}
 	sess := &Session{TokenHash: o.Token, UserID: o.UserID, Created: o.At, Expires: o.Expires}
 	st.sessions[sess.TokenHash] = sess
