@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"vlogd/internal/testdeadline"
 )
 
 func dial(tb testing.TB, addr string) (net.Conn, *bufio.Reader) {
@@ -24,7 +26,7 @@ func dial(tb testing.TB, addr string) (net.Conn, *bufio.Reader) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { c.Close() })
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.SetDeadline(testdeadline.Time(tb))
 	return c, bufio.NewReader(c)
 }
 
@@ -171,16 +173,14 @@ func TestHeaderTimeout(t *testing.T) {
 	_, addr := MustServe(t, echoHandler, func(s *Server) { s.ReadHeaderTimeout = 200 * time.Millisecond })
 	c, br := dial(t, addr)
 	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n") // never finished
-	start := time.Now()
+	// The server sends 408 only when the header timeout fires, so the
+	// status is the proof; how soon it came depends on the machine.
 	r := readResponse(t, br, "GET")
 	if r.StatusCode != 408 {
 		t.Fatalf("status %d, want 408", r.StatusCode)
 	}
 	if _, err := br.ReadByte(); err != io.EOF {
 		t.Errorf("after 408: %v, want EOF", err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Errorf("408 after %v", d)
 	}
 }
 
@@ -216,7 +216,9 @@ func isTimeout(err error) bool {
 }
 
 // Hundreds of clients trickling partial headers must not keep a normal
-// client from being served promptly.
+// client from being served: it is answered while every slow one is still
+// open (their header timeout is a minute), so it waited behind none of
+// them.
 func TestSlowloris(t *testing.T) {
 	s, addr := MustServe(t, echoHandler, func(s *Server) { s.ReadHeaderTimeout = time.Minute })
 	const slow = 300
@@ -233,9 +235,10 @@ func TestSlowloris(t *testing.T) {
 	if len(resps) != 1 || resps[0].StatusCode != 200 {
 		t.Fatalf("normal client got %v", statuses(resps))
 	}
-	if d := time.Since(start); d > 2*time.Second {
-		t.Errorf("normal client waited %v behind %d slow ones", d, slow)
+	if d := time.Since(start); d >= s.ReadHeaderTimeout {
+		t.Fatalf("normal client answered after %v, only once slow ones could have timed out", d)
 	}
+	t.Logf("normal client answered in %v beside %d slow ones", time.Since(start), slow)
 	if n := s.OpenConns(); n < slow {
 		t.Errorf("OpenConns = %d, want at least %d", n, slow)
 	}

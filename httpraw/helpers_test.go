@@ -3,14 +3,14 @@ package httpraw
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
+
+	"vlogd/internal/testdeadline"
 )
 
 // MustServe starts a Server with handler h on 127.0.0.1:0 and shuts it down
@@ -28,9 +28,7 @@ func MustServe(tb testing.TB, h Handler, configure func(*Server)) (*Server, stri
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(l) }()
 	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := s.Shutdown(ctx); err != nil {
+		if err := s.Shutdown(testdeadline.Context(tb)); err != nil {
 			tb.Errorf("Shutdown: %v", err)
 		}
 		if err := <-done; !errors.Is(err, ErrServerClosed) {
@@ -57,7 +55,7 @@ func exchange(tb testing.TB, addr, raw string, methods ...string) []testResponse
 		tb.Fatal(err)
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
+	c.SetDeadline(testdeadline.Time(tb))
 	if _, err := io.WriteString(c, raw); err != nil {
 		tb.Fatalf("write: %v", err)
 	}

@@ -7,7 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
+
+	"vlogd/internal/testdeadline"
 
 	"github.com/chromedp/chromedp"
 )
@@ -47,7 +48,9 @@ func MustStartBrowser(tb testing.TB) context.Context {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	// The browser gives up with the test, not after a guess at how long
+	// Chromium takes on this machine.
+	ctx, cancelTimeout := context.WithDeadline(ctx, testdeadline.Time(tb))
 	tb.Cleanup(func() {
 		cancelTimeout()
 		cancelTab()

@@ -3,7 +3,8 @@ package web
 import (
 	"path/filepath"
 	"testing"
-	"time"
+
+	"vlogd/internal/testdeadline"
 
 	"github.com/chromedp/chromedp"
 )
@@ -22,7 +23,7 @@ func TestBrowserUploadPlayAndSeek(t *testing.T) {
 		chromedp.Click(css(`form[action="/signup"] button[type="submit"]`)),
 		chromedp.WaitVisible(css(`.whoami`)),
 	)
-	wait := chromedp.WithPollingTimeout(20 * time.Second)
+	wait := chromedp.WithPollingTimeout(testdeadline.Remaining(t))
 	for _, name := range []string{"clip.webm", "clip.mp4"} {
 		t.Run(name, func(t *testing.T) {
 			path, err := filepath.Abs(filepath.Join("..", "testdata", "media", name))

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -12,9 +11,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"vlogd/httpraw"
+	"vlogd/internal/testdeadline"
 	"vlogd/memstore"
 )
 
@@ -58,9 +57,7 @@ func mustServeSite(tb testing.TB, opts ...siteOption) *testSite {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	tb.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
+		srv.Shutdown(testdeadline.Context(tb))
 		if err := <-served; !errors.Is(err, httpraw.ErrServerClosed) {
 			tb.Errorf("Serve() = %v, want ErrServerClosed", err)
 		}
@@ -85,8 +82,10 @@ func (ts *testSite) newClient(tb testing.TB) *client {
 	tb.Helper()
 	jar, _ := cookiejar.New(nil)
 	return &client{ts: ts, header: http.Header{}, http: &http.Client{
-		Jar:     jar,
-		Timeout: 10 * time.Second,
+		Jar: jar,
+		// A ceiling that only catches a hang: a 200 MiB upload under the
+		// race detector on a loaded machine may take a long while.
+		Timeout: testdeadline.Remaining(tb),
 		// The tests look at each redirect themselves.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"vlogd/backup"
+	"vlogd/internal/testdeadline"
 	"vlogd/memstore"
 	"vlogd/wal"
 )
@@ -291,16 +292,14 @@ func TestServeBackupTo(t *testing.T) {
 	srv := MustStartVlogd(t, dir, "--backup-to", dest)
 	c := signUp(t, srv.URL, "owner")
 	c.createVlog(t, srv.URL, "first", "backed up from inside")
-	deadline := time.Now().Add(time.Second)
-	for {
-		if out, _, _ := runCommand(t, "restore", "--from", dest, "--data", filepath.Join(t.TempDir(), "probe")); strings.Contains(out, "vlogs    1") {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the create is not restorable from DEST a second after it was acknowledged:\n%s", srv.logs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	// How soon is a benchmark's question (TestBackupRestoreEndToEnd
+	// measures the lag); this test asks only that it happens.
+	acked := time.Now()
+	testdeadline.Poll(t, "the acknowledged create to be restorable from DEST", func() bool {
+		out, _, _ := runCommand(t, "restore", "--from", dest, "--data", filepath.Join(t.TempDir(), "probe"))
+		return strings.Contains(out, "vlogs    1")
+	})
+	t.Logf("restorable from DEST %v after it was acknowledged", time.Since(acked))
 	for i := range 5 {
 		c.createVlog(t, srv.URL, fmt.Sprintf("more %d", i), "and more")
 	}
@@ -369,13 +368,10 @@ func TestBackupKilledMidCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for seq, _ := backup.LastCopied(dest); seq < r.LastSeq; seq, _ = backup.LastCopied(dest) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the resumed backup reached seq %d, not %d:\n%s", seq, r.LastSeq, bk.logs)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testdeadline.Poll(t, fmt.Sprintf("the resumed backup to reach seq %d", r.LastSeq), func() bool {
+		seq, _ := backup.LastCopied(dest)
+		return seq >= r.LastSeq
+	})
 	if err := bk.stop(t); err != nil {
 		t.Fatalf("backup exit after SIGTERM: %v\n%s", err, bk.logs)
 	}

@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"vlogd/internal/testdeadline"
 )
 
 // vlogdBin is the real binary, built once by TestMain.
@@ -117,9 +119,9 @@ func startProcess(tb testing.TB, ready *regexp.Regexp, args ...string) (*proc, [
 	case m = <-found:
 	case err := <-p.done:
 		tb.Fatalf("vlogd %s exited before it was ready: %v\n%s", args[0], err, p.logs)
-	case <-time.After(60 * time.Second):
+	case <-time.After(testdeadline.Remaining(tb)):
 		cmd.Process.Kill()
-		tb.Fatalf("vlogd %s was not ready within 60s:\n%s", args[0], p.logs)
+		tb.Fatalf("vlogd %s was still not ready as the test's deadline neared:\n%s", args[0], p.logs)
 	}
 	tb.Cleanup(func() {
 		if cmd.ProcessState == nil {
@@ -148,8 +150,8 @@ func (p *proc) stop(tb testing.TB) error {
 	select {
 	case err := <-p.done:
 		return err
-	case <-time.After(30 * time.Second):
-		tb.Fatalf("vlogd did not exit within 30s of SIGTERM:\n%s", p.logs)
+	case <-time.After(testdeadline.Remaining(tb)):
+		tb.Fatalf("vlogd had still not exited after SIGTERM as the test's deadline neared:\n%s", p.logs)
 		return nil
 	}
 }
@@ -169,7 +171,7 @@ func signUp(tb testing.TB, base, name string) *siteClient {
 	jar, _ := cookiejar.New(nil)
 	c := &siteClient{http: &http.Client{
 		Jar:           jar,
-		Timeout:       30 * time.Second,
+		Timeout:       testdeadline.Remaining(tb), // only catches a hang
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 	c.refreshToken(tb, base)

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"vlogd/internal/testdeadline"
 )
 
 // writeSelfSigned writes a certificate for 127.0.0.1 and its key as PEM
@@ -54,7 +56,7 @@ func TestServeTLS(t *testing.T) {
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{
 		Jar:           jar,
-		Timeout:       10 * time.Second,
+		Timeout:       testdeadline.Remaining(t), // only catches a hang
 		Transport:     &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}

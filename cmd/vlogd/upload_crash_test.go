@@ -10,7 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"testing"
-	"time"
+
+	"vlogd/internal/testdeadline"
 )
 
 // A SIGKILL in the middle of an upload leaves no half blob visible and no
@@ -32,13 +33,7 @@ func TestCrashDuringUpload(t *testing.T) {
 	// The second upload sends its head and then stalls until the kill.
 	stall := make(chan struct{})
 	go c.postVideo(t, context.Background(), p.URL, "interrupted", clip[:4096], stall)
-	deadline := time.Now().Add(30 * time.Second)
-	for len(tempFiles(t, dir)) == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the stalled upload never reached the disk")
-		}
-		time.Sleep(10 * time.Millisecond) // polling the file system, not synchronising goroutines
-	}
+	testdeadline.Poll(t, "the stalled upload to reach the disk", func() bool { return len(tempFiles(t, dir)) != 0 })
 	p.kill(t)
 	close(stall)
 
