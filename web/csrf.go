@@ -40,7 +40,7 @@ func (s *Site) csrfToken(w httpraw.ResponseWriter, r *httpraw.Request, v viewer)
 		return ""
 	}
 	httpraw.SetCookie(w, httpraw.Cookie{
-		Name: csrfCookie, Value: secret, Path: "/", HttpOnly: true, Secure: r.TLS, SameSite: httpraw.SameSiteLax,
+		Name: csrfCookie, Value: secret, Path: "/", HttpOnly: true, Secure: s.secure(r), SameSite: httpraw.SameSiteLax,
 	})
 	return csrfTokenFor(secret)
 }

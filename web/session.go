@@ -73,15 +73,15 @@ func (s *Site) signIn(w httpraw.ResponseWriter, r *httpraw.Request, u *memstore.
 	}
 	httpraw.SetCookie(w, httpraw.Cookie{
 		Name: sessionCookie, Value: token, Path: "/",
-		MaxAge: int(sessionTTL / time.Second), HttpOnly: true, Secure: r.TLS, SameSite: httpraw.SameSiteLax,
+		MaxAge: int(sessionTTL / time.Second), HttpOnly: true, Secure: s.secure(r), SameSite: httpraw.SameSiteLax,
 	})
 	return nil
 }
 
 // clearSessionCookie tells the browser to forget its session.
-func clearSessionCookie(w httpraw.ResponseWriter, r *httpraw.Request) {
+func (s *Site) clearSessionCookie(w httpraw.ResponseWriter, r *httpraw.Request) {
 	httpraw.SetCookie(w, httpraw.Cookie{
-		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: r.TLS, SameSite: httpraw.SameSiteLax,
+		Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure(r), SameSite: httpraw.SameSiteLax,
 	})
 }
 

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -24,7 +23,7 @@ func (s *Site) sessionCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
 	}
 	name, password := form.Get("username"), form.Get("password")
 	data := authForm{Username: name, Next: safeNext(form.Get("next"))}
-	nameKey, addrKey := strings.ToLower(name), clientAddr(r)
+	nameKey, addrKey := strings.ToLower(name), s.clientAddr(r)
 
 	if wait := max(s.loginByName.wait(nameKey), s.loginByAddr.wait(addrKey)); wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
@@ -58,13 +57,4 @@ func (s *Site) sessionCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
 		return
 	}
 	seeOther(w, data.Next)
-}
-
-// clientAddr is the address the request came from, without the port.
-func clientAddr(r *httpraw.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

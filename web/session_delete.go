@@ -20,6 +20,6 @@ func (s *Site) sessionDelete(w httpraw.ResponseWriter, r *httpraw.Request) {
 			return
 		}
 	}
-	clearSessionCookie(w, r)
+	s.clearSessionCookie(w, r)
 	seeOther(w, "/")
 }

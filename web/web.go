@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"vlogd/httpraw"
@@ -23,6 +24,11 @@ type Options struct {
 	// OpenConns reports the server's open connections for /metrics; nil
 	// leaves the gauge out.
 	OpenConns func() int
+	// TrustedProxies are the peers whose X-Forwarded-For and
+	// X-Forwarded-Proto (or Forwarded) fields are believed, for the
+	// client's address and scheme; see ParseTrustedProxies. nil trusts
+	// no one.
+	TrustedProxies []netip.Prefix
 }
 
 // Sign-in throttling: after this many failures within loginWindow, further
@@ -44,6 +50,7 @@ type Site struct {
 	maxUpload int64
 	m         *Metrics
 	openConns func() int
+	proxies   proxySet
 
 	loginByName, loginByAddr *throttle
 	// dummyHash is checked against when a sign-in names an unknown user,
@@ -55,7 +62,8 @@ type Site struct {
 // New parses every template and loads the static files, failing fast if any
 // of them is broken.
 func New(store *memstore.Store, opts Options) (*Site, error) {
-	s := &Site{store: store, logger: opts.Logger, maxUpload: opts.MaxUpload, m: opts.Metrics, openConns: opts.OpenConns}
+	s := &Site{store: store, logger: opts.Logger, maxUpload: opts.MaxUpload, m: opts.Metrics, openConns: opts.OpenConns,
+		proxies: opts.TrustedProxies}
 	if s.m == nil {
 		s.m = NewMetrics()
 	}
