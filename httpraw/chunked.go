@@ -90,7 +90,7 @@ func (cr *chunkedReader) Read(p []byte) (n int, err error) {
 
 func (cr *chunkedReader) readFailed(err error) {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		cr.err = fmt.Errorf("%w: chunked: %w", ErrMalformedBody, io.ErrUnexpectedEOF)
+		cr.err = fmt.Errorf("%w: %w: chunked: %w", ErrClientGone, ErrMalformedBody, io.ErrUnexpectedEOF)
 		return
 	}
 	cr.err = err

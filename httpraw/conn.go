@@ -50,7 +50,12 @@ type conn struct {
 	req    Request
 	resp   response
 	body   body
-	inBody bool // reads refresh the read deadline (ReadTimeout per read)
+	// inBody: socket reads are for a request body and get the deadline of
+	// bodyDeadline; bodyWait and bodyBytes are the time spent waiting and
+	// the bytes received since the body began.
+	inBody    bool
+	bodyWait  time.Duration
+	bodyBytes int64
 	// tail is written right after the buffered bytes by the next flush;
 	// see writeThrough.
 	tail        []byte
@@ -61,6 +66,8 @@ type conn struct {
 	maxHeader, maxTarget                                  int
 	maxBody                                               int64
 	headerTimeout, readTimeout, idleTimeout, writeTimeout time.Duration
+	minBodyRate                                           float64 // bytes/s; 0: none
+	bodyGrace                                             time.Duration
 }
 
 func newConn(s *Server, rwc net.Conn) *conn {
@@ -76,6 +83,8 @@ func newConn(s *Server, rwc net.Conn) *conn {
 		readTimeout:   orDefault(s.ReadTimeout, DefaultReadTimeout),
 		idleTimeout:   orDefault(s.IdleTimeout, DefaultIdleTimeout),
 		writeTimeout:  orDefault(s.WriteTimeout, DefaultWriteTimeout),
+		minBodyRate:   float64(max(orDefault(s.MinBodyRate, DefaultMinBodyRate), 0)),
+		bodyGrace:     orDefault(s.MinBodyRateGrace, DefaultMinBodyRateGrace),
 	}
 	_, c.isTLS = rwc.(*tls.Conn)
 	c.br = bufio.NewReaderSize(connReader{c}, readBufSize)
@@ -109,10 +118,33 @@ func (cr connReader) Read(p []byte) (int, error) {
 	if err := c.flush(); err != nil {
 		return 0, err
 	}
-	if c.inBody {
-		c.rwc.SetReadDeadline(deadline(c.readTimeout))
+	if !c.inBody {
+		return c.rwc.Read(p)
 	}
-	return c.rwc.Read(p)
+	start := time.Now()
+	c.rwc.SetReadDeadline(c.bodyDeadline(start))
+	n, err := c.rwc.Read(p)
+	c.bodyWait += time.Since(start)
+	c.bodyBytes += int64(n)
+	return n, err
+}
+
+// bodyDeadline is when a read of body bytes starting at now times out: after
+// ReadTimeout without a byte, or, once the grace period of waiting has
+// passed, when the bytes received so far fall below MinBodyRate averaged
+// over the time spent waiting for them (as Kestrel's MinRequestBodyDataRate
+// does). Only time blocked on the socket counts, not the handler's own
+// work between reads, so a slow disk is never blamed on the client.
+func (c *conn) bodyDeadline(now time.Time) time.Time {
+	d := c.readTimeout
+	if c.minBodyRate > 0 {
+		// The wait the bytes so far pay for, at least the grace period,
+		// less what has been waited already. At or below zero the
+		// deadline is already past and the read fails at once.
+		earned := max(c.bodyGrace, time.Duration(float64(c.bodyBytes)/c.minBodyRate*float64(time.Second)))
+		d = min(d, earned-c.bodyWait)
+	}
+	return now.Add(d)
 }
 
 // connWriter gives every write to the socket its own deadline.
@@ -232,6 +264,7 @@ func (c *conn) serveRequest() bool {
 	}
 	c.resp.reset(r)
 	c.inBody = c.body.mode != bodyNone
+	c.bodyWait, c.bodyBytes = 0, 0
 	defer func() { c.inBody = false }()
 
 	if !c.runHandler() {
@@ -244,6 +277,9 @@ func (c *conn) serveRequest() bool {
 		switch {
 		case c.body.tooLarge:
 			Error(w, errorBody(413), 413)
+		case errors.Is(c.body.err, ErrBodyTimeout):
+			// RFC 9110 §15.5.9: the body did not arrive in time.
+			Error(w, errorBody(408), 408)
 		case c.body.broken && errors.Is(c.body.err, ErrMalformedBody):
 			Error(w, errorBody(400), 400)
 		}

@@ -205,8 +205,8 @@ func TestBodyReadTimeout(t *testing.T) {
 	}), func(s *Server) { s.ReadTimeout = 100 * time.Millisecond })
 	c, _ := dial(t, addr)
 	io.WriteString(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
-	if err := <-got; err == nil || !errors.Is(err, ErrMalformedBody) && !isTimeout(err) {
-		t.Fatalf("body read err = %v, want a timeout", err)
+	if err := <-got; !errors.Is(err, ErrBodyTimeout) || !isTimeout(err) {
+		t.Fatalf("body read err = %v, want ErrBodyTimeout wrapping a timeout", err)
 	}
 }
 

@@ -42,6 +42,24 @@ var ErrAbortHandler = errors.New("httpraw: abort handler")
 // nothing, the server answers 400.
 var ErrMalformedBody = errors.New("httpraw: malformed request body")
 
+// ErrMalformedForm is returned by Request.ParseForm for a body that is not
+// valid application/x-www-form-urlencoded (a bad percent-escape, a ';'
+// separator) or has more than MaxFormFields fields: the client's fault,
+// usually answered 400.
+var ErrMalformedForm = errors.New("httpraw: malformed form")
+
+// ErrBodyTimeout is returned by Request.Body reads when the body arrives
+// more slowly than Server.MinBodyRate allows after the grace period, or
+// stalls for longer than Server.ReadTimeout. The connection is closed after
+// the response; if the handler writes nothing, the server answers 408.
+var ErrBodyTimeout = errors.New("httpraw: request body too slow")
+
+// ErrClientGone is returned by Request.Body reads when the client closed or
+// reset the connection before the body was complete (a truncated body
+// also wraps ErrMalformedBody). Nobody is left to read an answer; it is the
+// client's doing, not a server fault.
+var ErrClientGone = errors.New("httpraw: client closed the connection")
+
 // statusError is a protocol error found while reading a request. It carries
 // the status the server answers with; the connection is always closed after
 // such a response because the framing of what follows is in doubt.

@@ -1,6 +1,7 @@
 package httpraw
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"mime"
@@ -16,8 +17,10 @@ import (
 // It returns an error wrapping ErrUnsupportedMediaType when the Content-Type
 // is anything else (or missing), ErrBodyTooLarge when the body is over the
 // request's body limit (when Content-Length says so, without reading the
-// body), ErrMalformedBody for broken framing, and url.ParseQuery's error for
-// a malformed encoding.
+// body), ErrMalformedBody for broken framing, the body's other read errors
+// (ErrBodyTimeout, ErrClientGone), and ErrMalformedForm for a body that is
+// not a valid encoding (a bad percent-escape, a ';' separator) or has more
+// than MaxFormFields fields.
 func (r *Request) ParseForm() (url.Values, error) {
 	if r.formDone {
 		return r.form, r.formErr
@@ -40,12 +43,20 @@ func (r *Request) parseForm() (url.Values, error) {
 	if err != nil {
 		return nil, fmt.Errorf("httpraw: parse form: %w", err)
 	}
+	// Counted here rather than left to url.ParseQuery, whose own cap
+	// depends on GODEBUG.
+	if n := bytes.Count(b, []byte("&")) + 1; n > MaxFormFields {
+		return nil, fmt.Errorf("httpraw: parse form: %w: %d fields, at most %d", ErrMalformedForm, n, MaxFormFields)
+	}
 	v, err := url.ParseQuery(string(b))
 	if err != nil {
-		return nil, fmt.Errorf("httpraw: parse form: %w", err)
+		return nil, fmt.Errorf("httpraw: parse form: %w: %w", ErrMalformedForm, err)
 	}
 	return v, nil
 }
+
+// MaxFormFields is the most fields (name=value pairs) ParseForm accepts.
+const MaxFormFields = 10000
 
 func (r *Request) bodyLimit() int64 {
 	if r.body == nil {

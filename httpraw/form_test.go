@@ -30,11 +30,29 @@ func TestParseForm(t *testing.T) {
 		{"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 3\r\n\r\na=b", ErrUnsupportedMediaType},
 		{"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 2000000\r\n\r\n", ErrBodyTooLarge},
 		{"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", ErrMalformedBody},
+		{formRequest("body=%zz"), ErrMalformedForm},
+		{formRequest("a=1;b=2"), ErrMalformedForm},
+		{formRequest("title=x&body=%e"), ErrMalformedForm},
+		{formRequest(strings.Repeat("a=1&", MaxFormFields) + "a=1"), ErrMalformedForm},
 	} {
 		r := testRequestRaw(tc.raw)
 		if _, err := r.ParseForm(); !errors.Is(err, tc.want) {
 			t.Errorf("ParseForm(%q) err = %v, want %v", tc.raw, err, tc.want)
 		}
+	}
+}
+
+func formRequest(body string) string {
+	return "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+		strconv.Itoa(len(body)) + "\r\n\r\n" + body
+}
+
+// Exactly MaxFormFields fields are accepted.
+func TestParseFormFieldLimit(t *testing.T) {
+	r := testRequestRaw(formRequest(strings.Repeat("a=1&", MaxFormFields-1) + "a=1"))
+	f, err := r.ParseForm()
+	if err != nil || len(f["a"]) != MaxFormFields {
+		t.Fatalf("ParseForm of %d fields: %d values, %v", MaxFormFields, len(f["a"]), err)
 	}
 }
 

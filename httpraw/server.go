@@ -22,6 +22,9 @@ const (
 	DefaultIdleTimeout       = 120 * time.Second
 	DefaultWriteTimeout      = 60 * time.Second
 	DefaultMaxConns          = 10000
+	DefaultMaxConnsPerAddr   = 128
+	DefaultMinBodyRate       = 240 // bytes per second, as Kestrel's default
+	DefaultMinBodyRateGrace  = 5 * time.Second
 )
 
 // Server serves HTTP/1.1 (and 1.0) on the connections of a net.Listener.
@@ -47,8 +50,20 @@ type Server struct {
 	// to the end of its header section (and, for a new connection, from
 	// accepting it). 0 means 10s.
 	ReadHeaderTimeout time.Duration
-	// ReadTimeout bounds each wait for request body bytes. 0 means 60s.
+	// ReadTimeout bounds each wait for request body bytes, whatever the
+	// rate so far: a body that stalls this long is cut off (see
+	// ErrBodyTimeout). 0 means 60s.
 	ReadTimeout time.Duration
+	// MinBodyRate is the slowest a request body may arrive, in bytes per
+	// second averaged over the time spent waiting for it, once
+	// MinBodyRateGrace of waiting has passed. A slower body fails with
+	// ErrBodyTimeout: the request is answered 408 and the connection
+	// closed, so a client trickling a body cannot hold a connection and
+	// a handler for long. 0 means 240; negative turns the check off.
+	MinBodyRate int
+	// MinBodyRateGrace is how long a body may take before MinBodyRate
+	// applies. 0 means 5s.
+	MinBodyRateGrace time.Duration
 	// IdleTimeout bounds the wait for the next request on a keep-alive
 	// connection. 0 means 120s.
 	IdleTimeout time.Duration

@@ -1,8 +1,12 @@
 package httpraw
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"net"
+	"os"
+	"syscall"
 )
 
 // bodyMode is how a request body is delimited (RFC 9112 §6.3).
@@ -193,7 +197,7 @@ func (b *body) Read(p []byte) (int, error) {
 		n, err = b.c.br.Read(p)
 		b.remaining -= int64(n)
 		if err == io.EOF && b.remaining > 0 {
-			err = fmt.Errorf("%w: %w after %d of %d bytes", ErrMalformedBody, io.ErrUnexpectedEOF, b.read+int64(n), b.read+int64(n)+b.remaining)
+			err = fmt.Errorf("%w: %w: %w after %d of %d bytes", ErrClientGone, ErrMalformedBody, io.ErrUnexpectedEOF, b.read+int64(n), b.read+int64(n)+b.remaining)
 		} else if err == nil && b.remaining == 0 {
 			err = io.EOF
 		}
@@ -207,12 +211,29 @@ func (b *body) Read(p []byte) (int, error) {
 	}
 	b.read += int64(n)
 	if err != nil {
+		err = classifyReadError(err)
 		b.err = err
 		if err != io.EOF {
 			b.broken = true
 		}
 	}
 	return n, err
+}
+
+// classifyReadError names a failed read of the body for the handler: too
+// slow (a deadline), or the client gone (closed or reset). Errors already
+// named, and io.EOF, are returned as they are.
+func classifyReadError(err error) error {
+	switch {
+	case err == io.EOF, errors.Is(err, ErrClientGone), errors.Is(err, ErrBodyTimeout):
+		return err
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return fmt.Errorf("%w: %w", ErrBodyTimeout, err)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return fmt.Errorf("%w: %w", ErrClientGone, err)
+	}
+	return err
 }
 
 func (b *body) setTooLarge() error {

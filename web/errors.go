@@ -2,6 +2,8 @@ package web
 
 import (
 	"errors"
+	"strconv"
+	"strings"
 
 	"vlogd/httpraw"
 	"vlogd/memstore"
@@ -27,6 +29,16 @@ func (s *Site) fail(w httpraw.ResponseWriter, r *httpraw.Request, err error) {
 		s.errorPage(w, r, 413, "That submission is too large.")
 	case errors.Is(err, httpraw.ErrUnsupportedMediaType):
 		s.errorPage(w, r, 415, "That form was sent in an encoding this site does not accept.")
+	case errors.Is(err, httpraw.ErrClientGone):
+		// Nobody is left to read the page; worth a line, not an alarm.
+		s.logger.Info("client went away mid-request", "method", r.Method, "path", r.Path, "remote", r.RemoteAddr, "err", err)
+		s.errorPage(w, r, 400, "The request was cut off before it was complete. Nothing was changed.")
+	case errors.Is(err, httpraw.ErrBodyTimeout):
+		s.logger.Info("request body too slow", "method", r.Method, "path", r.Path, "remote", r.RemoteAddr, "err", err)
+		s.errorPage(w, r, 408, "The request arrived too slowly and was stopped. Nothing was changed; please try again.")
+	case errors.Is(err, httpraw.ErrMalformedForm), errors.Is(err, httpraw.ErrMalformedBody):
+		s.logger.Debug("malformed request body", "method", r.Method, "path", r.Path, "remote", r.RemoteAddr, "err", err)
+		s.errorPage(w, r, 400, "That form was malformed, so nothing was changed: "+clientMessage(err))
 	case errors.Is(err, memstore.ErrUnavailable), errors.Is(err, memstore.ErrClosed):
 		s.logger.Error("write refused", "path", r.Path, "err", err)
 		w.Header().Set("Retry-After", "60")
@@ -35,6 +47,23 @@ func (s *Site) fail(w httpraw.ResponseWriter, r *httpraw.Request, err error) {
 		s.logger.Error("request failed", "method", r.Method, "path", r.Path, "err", err)
 		s.errorPage(w, r, 500, "Something went wrong on our side. Nothing you sent was lost by it; please try again.")
 	}
+}
+
+// clientMessage says what was wrong with a malformed form, in words a
+// person sending it by hand can act on, without echoing their input.
+func clientMessage(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "semicolon"):
+		return "fields must be separated by '&', not ';'."
+	case strings.Contains(msg, "fields, at most"):
+		return "it has more than " + strconv.Itoa(httpraw.MaxFormFields) + " fields."
+	case strings.Contains(msg, "invalid URL escape"):
+		return "it has a '%' that is not followed by two hexadecimal digits."
+	case errors.Is(err, httpraw.ErrMalformedBody):
+		return "its body was not framed correctly."
+	}
+	return "it is not valid application/x-www-form-urlencoded."
 }
 
 // errorPage renders the friendly error page with status.

@@ -108,8 +108,12 @@ func (s *Site) readVlogForm(w httpraw.ResponseWriter, r *httpraw.Request, id uin
 			case errors.As(err, &ve):
 				s.refuseVlogForm(w, r, id, sub.in, err)
 				return sub, false
+			case errors.Is(err, io.ErrUnexpectedEOF):
+				// The multipart body ended inside the video part.
+				s.failUpload(w, r, err)
+				return sub, false
 			case err != nil && !errors.Is(err, memstore.ErrTooLarge) && !errors.Is(err, httpraw.ErrBodyTooLarge):
-				s.fail(w, r, err)
+				s.fail(w, r, err) // the client's read errors are 4xx there; the disk's are 500
 				return sub, false
 			case err != nil:
 				s.uploadTooLarge(w, r)
@@ -187,8 +191,12 @@ func (s *Site) refuseVlogForm(w httpraw.ResponseWriter, r *httpraw.Request, id u
 // failUpload answers an error met while reading the multipart body: the
 // client sent too much, or something that is not a well-formed form.
 func (s *Site) failUpload(w httpraw.ResponseWriter, r *httpraw.Request, err error) {
-	if errors.Is(err, httpraw.ErrBodyTooLarge) {
+	switch {
+	case errors.Is(err, httpraw.ErrBodyTooLarge):
 		s.uploadTooLarge(w, r)
+		return
+	case errors.Is(err, httpraw.ErrClientGone), errors.Is(err, httpraw.ErrBodyTimeout):
+		s.fail(w, r, err)
 		return
 	}
 	s.logger.Debug("malformed upload", "path", r.Path, "remote", r.RemoteAddr, "err", err)
