@@ -1,7 +1,8 @@
-// Command testreport reads `go test -json` on standard input, prints the
-// output go test would have printed without -json as it arrives, and ends
-// with the slowest tests and packages, so that slow creep in the suite is
-// seen in every CI run instead of discovered when it times out.
+// Command testreport reads `go test -json` on standard input, prints what
+// go test prints without -json and -v (package results, and the output of
+// failing tests only) as it arrives, and ends with the slowest tests and
+// packages, so that slow creep in the suite is seen in every CI run instead
+// of discovered when it times out.
 //
 // It exits 1 when a test or package failed (or the input held no result at
 // all), so that `go test -json ./... | testreport` fails like go test does.
@@ -40,6 +41,10 @@ type timing struct {
 
 // summary is what the report counts while the output streams by.
 type summary struct {
+	// held is each running test's output, printed only if it fails:
+	// go test -json runs tests verbosely, go test alone shows only
+	// failures.
+	held     map[string][]string
 	tests    []timing // top-level tests that finished
 	packages []timing
 	passed   int
@@ -66,7 +71,7 @@ func main() {
 // that are not JSON (a build failure's compiler messages) are copied as
 // they are.
 func report(r io.Reader, w io.Writer) (*summary, error) {
-	s := &summary{}
+	s := &summary{held: map[string][]string{}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
 	for sc.Scan() {
@@ -76,18 +81,52 @@ func report(r io.Reader, w io.Writer) (*summary, error) {
 			fmt.Fprintf(w, "%s\n", line)
 			continue
 		}
-		if e.Action == "output" {
-			io.WriteString(w, e.Output)
-			continue
-		}
-		s.add(e)
+		s.add(w, e)
 	}
 	return s, sc.Err()
 }
 
-func (s *summary) add(e event) {
+// verboseOnly are the lines that -v adds and go test alone does not print.
+var verboseOnly = []string{"=== RUN", "=== PAUSE", "=== CONT", "=== NAME", "--- PASS", "--- SKIP", "PASS\n"}
+
+// output holds a test's line until the test ends, or prints a package's.
+func (s *summary) output(w io.Writer, e event) {
+	for _, p := range verboseOnly {
+		if strings.HasPrefix(strings.TrimLeft(e.Output, " "), p) {
+			return
+		}
+	}
+	if e.Test == "" {
+		io.WriteString(w, e.Output)
+		return
+	}
+	key := e.Package + " " + e.Test
+	s.held[key] = append(s.held[key], e.Output)
+}
+
+// release prints (when show is set) and forgets the held output of the
+// tests in pkg named test or, when test is "", of every test in pkg (a
+// package that failed without its tests failing, e.g. by a timeout panic).
+func (s *summary) release(w io.Writer, pkg, test string, show bool) {
+	for key, lines := range s.held {
+		p, t, _ := strings.Cut(key, " ")
+		if p != pkg || test != "" && t != test {
+			continue
+		}
+		if show {
+			io.WriteString(w, strings.Join(lines, ""))
+		}
+		delete(s.held, key)
+	}
+}
+
+func (s *summary) add(w io.Writer, e event) {
 	switch e.Action {
+	case "output":
+		s.output(w, e)
+		return
 	case "pass", "fail", "skip":
+		s.release(w, e.Package, e.Test, e.Action == "fail")
 	default:
 		return
 	}
