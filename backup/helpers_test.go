@@ -133,7 +133,7 @@ func writeSnapshotFile(tb testing.TB, dir string, seq uint64, payload string) st
 			tb.Fatal(err)
 		}
 	}
-	if err := l.WriteSnapshot(seq, func(w io.Writer) error { _, err := io.WriteString(w, payload); return err }); err != nil {
+	if err := l.WriteSnapshot(seq, func(w *wal.SnapshotWriter) error { _, err := io.WriteString(w, payload); return err }); err != nil {
 		tb.Fatal(err)
 	}
 	l.Close()

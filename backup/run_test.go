@@ -3,7 +3,6 @@ package backup
 import (
 	"context"
 	"fmt"
-	"io"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -116,7 +115,7 @@ func TestRunFollowsLiveLog(t *testing.T) {
 		}()
 	}
 	time.Sleep(700 * time.Millisecond)
-	if err := l.WriteSnapshot(l.LastSeq(), func(w io.Writer) error {
+	if err := l.WriteSnapshot(l.LastSeq(), func(w *wal.SnapshotWriter) error {
 		_, err := fmt.Fprintf(w, "state@%d", l.LastSeq())
 		return err
 	}); err != nil {

@@ -3,21 +3,32 @@ package memstore
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
+
+	"vlogd/wal"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/data/v1 from the current code")
+var update = flag.Bool("update", false, "rewrite testdata/data/v2 (the current format) from the current code")
 
-// fixtureDir is a whole data directory in the current format: snapshot,
-// log records after it, and a media blob. It must keep loading, with the
-// same state, for as long as vlogd exists (DESIGN.md: formats are
-// versioned; a fixture of every released format lives in testdata/).
-var fixtureDir = filepath.Join("..", "testdata", "data", "v1")
+// fixtureDirs are whole data directories, one per snapshot format (v1: one
+// msgpack stream; v2: sections in checksummed chunks), each with the same
+// state: snapshot, log records after it, and a media blob. Each must keep
+// loading, with the same state, for as long as vlogd exists (DESIGN.md:
+// formats are versioned; a fixture of every released format lives in
+// testdata/). fixtureDir is the current format's, which -update rewrites.
+var (
+	fixtureDirs = map[int]string{
+		1: filepath.Join("..", "testdata", "data", "v1"),
+		2: filepath.Join("..", "testdata", "data", "v2"),
+	}
+	fixtureDir = fixtureDirs[2]
+)
 
 // writeFixture builds fixtureDir: users, sessions, vlogs with an edit, a
 // delete and a video, comments and likes, half of it in a snapshot and the
@@ -64,12 +75,34 @@ func writeFixture(t *testing.T) {
 	os.Remove(filepath.Join(fixtureDir, "LOCK"))
 }
 
-func TestDataFixtureV1KeepsLoading(t *testing.T) {
+func TestDataFixturesKeepLoading(t *testing.T) {
 	if *update {
 		writeFixture(t)
 	}
+	for version, fixture := range fixtureDirs {
+		t.Run(fmt.Sprintf("v%d", version), func(t *testing.T) {
+			snaps, err := wal.Snapshots(filepath.Join(fixture, "snap"))
+			if err != nil || len(snaps) != 1 {
+				t.Fatalf("fixture snapshots %v, %v; want one", snaps, err)
+			}
+			r, err := wal.OpenSnapshot(snaps[0].Path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Close()
+			if r.Version != version {
+				t.Fatalf("%s is format %d, want %d", snaps[0].Path, r.Version, version)
+			}
+			checkFixture(t, fixture)
+		})
+	}
+}
+
+// checkFixture opens a copy of a fixture directory and checks every part
+// of the state it holds.
+func checkFixture(t *testing.T, fixture string) {
 	dir := t.TempDir()
-	copyDir(t, fixtureDir, dir)
+	copyDir(t, fixture, dir)
 	s := MustOpenStore(t, dir, Options{NoSync: true, NoPosters: true})
 	r := s.Recovery()
 	if r.SnapshotSeq == 0 || r.Replayed == 0 {
@@ -118,6 +151,12 @@ func TestDataFixtureV1KeepsLoading(t *testing.T) {
 
 // Inspect reads the same state as Open, without the lock or any change.
 func TestInspectMatchesOpen(t *testing.T) {
+	for _, fixtureDir := range fixtureDirs {
+		inspectMatchesOpen(t, fixtureDir)
+	}
+}
+
+func inspectMatchesOpen(t *testing.T, fixtureDir string) {
 	dir := t.TempDir()
 	copyDir(t, fixtureDir, dir)
 	in, err := Inspect(dir)

@@ -81,20 +81,20 @@ func inspectSnapshot(snapDir string) (*state, uint64, error) {
 		return nil, 0, fmt.Errorf("memstore: inspect: %w", err)
 	}
 	for i := len(snaps) - 1; i >= 0; i-- {
-		seq, r, err := wal.ReadSnapshot(snaps[i].Path)
+		r, err := wal.OpenSnapshot(snaps[i].Path)
+		var st *state
+		if err == nil {
+			st, err = loadSnapshot(r, nil)
+			r.Close()
+		}
 		var ce *wal.CorruptError
 		if errors.As(err, &ce) {
 			continue // verify reports it; Open would fall back the same way
 		}
 		if err != nil {
-			return nil, 0, fmt.Errorf("memstore: inspect: %w", err)
-		}
-		st, err := decodeSnapshot(r)
-		r.Close()
-		if err != nil {
 			return nil, 0, fmt.Errorf("memstore: inspect %s: %w", snaps[i].Path, err)
 		}
-		return st, seq, nil
+		return st, snaps[i].Seq, nil
 	}
 	return newState(), 0, nil
 }

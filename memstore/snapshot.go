@@ -3,37 +3,9 @@ package memstore
 import (
 	"cmp"
 	"fmt"
-	"io"
 	"slices"
 	"time"
-
-	"github.com/vmihailenco/msgpack/v5"
 )
-
-// snapshotVersion is the version of the payload below. Bump it when the
-// layout changes, and keep decoding every older one (testdata/ has a
-// fixture of each).
-const snapshotVersion = 1
-
-// snapshotHeader starts a snapshot payload. The sections follow it in
-// this order, one msgpack value per item: users (ascending ID), sessions,
-// vlogs (ascending ID), comments (ascending ID), likes, invites (ascending
-// ID). Item by item, neither writing nor reading needs the whole state as
-// one value. Invites came later within version 1: a header without them
-// has none, and its next invite ID is 1.
-type snapshotHeader struct {
-	Version       int    `msgpack:"version"`
-	NextVlogID    uint64 `msgpack:"next_vlog_id"`
-	NextUserID    uint64 `msgpack:"next_user_id"`
-	NextCommentID uint64 `msgpack:"next_comment_id"`
-	Users         int    `msgpack:"users"`
-	Sessions      int    `msgpack:"sessions"`
-	Vlogs         int    `msgpack:"vlogs"`
-	Comments      int    `msgpack:"comments"`
-	Likes         int    `msgpack:"likes"`
-	NextInviteID  uint64 `msgpack:"next_invite_id,omitempty"`
-	Invites       int    `msgpack:"invites,omitempty"`
-}
 
 // like is one user liking one vlog, as stored in a snapshot.
 type like struct {
@@ -41,22 +13,32 @@ type like struct {
 	User uint64 `msgpack:"user"`
 }
 
-// view is an immutable copy of the state's structure. The values it points
-// to are immutable already, so copying the containers is enough.
+// view is what a snapshot writes: the state's structure as of one seq. The
+// values it points to are immutable already, so it holds slices of
+// pointers; the list of vlogs, the only one as long as the store is large,
+// is shared with the state rather than copied (see orderShared).
 type view struct {
-	hdr      snapshotHeader
+	next     [4]uint64 // next vlog, user, comment and invite IDs
 	users    []*User
 	sessions []*Session
 	vlogs    []*Vlog
 	comments []*Comment
-	likes    []*like
+	likes    []like
 	invites  []*Invite
 }
 
-// view captures the state under the caller's read lock. Sessions that have
-// expired by now are left out: nobody can use them again.
-func (st *state) view(now time.Time) view {
-	v := view{vlogs: slices.Clone(st.order)}
+// view captures the state under the caller's write lock. The vlogs are the
+// state's own list, capped at its length: appends after this go beyond the
+// view, and the first in-place change after it copies the list first
+// (orderShared), so capturing a million vlogs costs no copy under the lock.
+// Sessions that have expired by now are left out: nobody can use them
+// again.
+func (st *state) view(now time.Time) *view {
+	v := &view{
+		next:  [4]uint64{st.nextVlogID, st.nextUserID, st.nextCommentID, st.nextInviteID},
+		vlogs: st.order[:len(st.order):len(st.order)],
+	}
+	st.orderShared = true
 	v.users = make([]*User, 0, len(st.users))
 	for _, u := range st.users {
 		v.users = append(v.users, u)
@@ -74,7 +56,7 @@ func (st *state) view(now time.Time) view {
 	slices.SortFunc(v.comments, func(a, b *Comment) int { return cmp.Compare(a.ID, b.ID) })
 	for vlogID, users := range st.likes {
 		for userID := range users {
-			v.likes = append(v.likes, &like{Vlog: vlogID, User: userID})
+			v.likes = append(v.likes, like{Vlog: vlogID, User: userID})
 		}
 	}
 	v.invites = make([]*Invite, 0, len(st.invites))
@@ -82,176 +64,39 @@ func (st *state) view(now time.Time) view {
 		v.invites = append(v.invites, inv)
 	}
 	slices.SortFunc(v.invites, func(a, b *Invite) int { return cmp.Compare(a.ID, b.ID) })
-	v.hdr = snapshotHeader{
-		Version:       snapshotVersion,
-		NextVlogID:    st.nextVlogID,
-		NextUserID:    st.nextUserID,
-		NextCommentID: st.nextCommentID,
-		Users:         len(v.users),
-		Sessions:      len(v.sessions),
-		Vlogs:         len(v.vlogs),
-		Comments:      len(v.comments),
-		Likes:         len(v.likes),
-		NextInviteID:  st.nextInviteID,
-		Invites:       len(v.invites),
-	}
 	return v
 }
 
-func (v view) encode(w io.Writer) error {
-	enc := msgpack.NewEncoder(w)
-	if err := enc.Encode(&v.hdr); err != nil {
-		return fmt.Errorf("memstore: encode snapshot header: %w", err)
+// meta is the view's meta row.
+func (v *view) meta() meta {
+	return meta{
+		Version:    snapshotFormat,
+		NextVlogID: v.next[0], NextUserID: v.next[1], NextCommentID: v.next[2],
+		Users: uint64(len(v.users)), Sessions: uint64(len(v.sessions)), Vlogs: uint64(len(v.vlogs)),
+		Comments: uint64(len(v.comments)), Likes: uint64(len(v.likes)),
+		NextInviteID: v.next[3], Invites: uint64(len(v.invites)),
 	}
-	if err := encodeAll(enc, "user", v.users); err != nil {
-		return err
-	}
-	if err := encodeAll(enc, "session", v.sessions); err != nil {
-		return err
-	}
-	if err := encodeAll(enc, "vlog", v.vlogs); err != nil {
-		return err
-	}
-	if err := encodeAll(enc, "comment", v.comments); err != nil {
-		return err
-	}
-	if err := encodeAll(enc, "like", v.likes); err != nil {
-		return err
-	}
-	return encodeAll(enc, "invite", v.invites)
 }
 
-func encodeAll[T any](enc *msgpack.Encoder, what string, items []*T) error {
-	for i, item := range items {
-		if err := enc.Encode(item); err != nil {
-			return fmt.Errorf("memstore: encode %s %d: %w", what, i, err)
-		}
+// ownOrder makes st.order the state's own before an in-place change, if a
+// snapshot view shares it.
+func (st *state) ownOrder() {
+	if st.orderShared {
+		st.order = slices.Clone(st.order)
+		st.orderShared = false
 	}
-	return nil
-}
-
-// decodeAll reads n items, calling check on each in order. n comes from the
-// file, so it is not trusted for allocation.
-func decodeAll[T any](dec *msgpack.Decoder, what string, n int, check func(*T) error) error {
-	if n < 0 {
-		return fmt.Errorf("negative %s count %d", what, n)
-	}
-	for i := range n {
-		item := new(T)
-		if err := dec.Decode(item); err != nil {
-			return fmt.Errorf("decode %s %d of %d: %w", what, i+1, n, err)
-		}
-		if err := check(item); err != nil {
-			return fmt.Errorf("%s %d of %d: %w", what, i+1, n, err)
-		}
-	}
-	return nil
-}
-
-func decodeSnapshot(r io.Reader) (*state, error) {
-	dec := msgpack.NewDecoder(r)
-	var hdr snapshotHeader
-	if err := dec.Decode(&hdr); err != nil {
-		return nil, fmt.Errorf("decode header: %w", err)
-	}
-	if hdr.Version != snapshotVersion {
-		return nil, fmt.Errorf("snapshot format version %d not supported (want %d)", hdr.Version, snapshotVersion)
-	}
-	st := newState()
-	st.nextVlogID, st.nextUserID, st.nextCommentID = hdr.NextVlogID, hdr.NextUserID, hdr.NextCommentID
-	st.nextInviteID = max(hdr.NextInviteID, 1)
-
-	var lastUser uint64
-	err := decodeAll(dec, "user", hdr.Users, func(u *User) error {
-		if u.ID <= lastUser || u.ID >= st.nextUserID {
-			return fmt.Errorf("id %d out of order (previous %d, next id %d)", u.ID, lastUser, st.nextUserID)
-		}
-		if _, dup := st.usersByName[nameKey(u.Name)]; dup {
-			return fmt.Errorf("name %q twice", u.Name)
-		}
-		if u.Owner && st.ownerID != 0 {
-			return fmt.Errorf("second owner %d (first %d)", u.ID, st.ownerID)
-		}
-		lastUser = u.ID
-		st.addUser(u)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	err = decodeAll(dec, "session", hdr.Sessions, func(sess *Session) error {
-		if _, ok := st.users[sess.UserID]; !ok {
-			return fmt.Errorf("unknown user %d", sess.UserID)
-		}
-		st.sessions[sess.TokenHash] = sess
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	st.order = make([]*Vlog, 0, min(hdr.Vlogs, 1<<16))
-	var lastVlog uint64
-	err = decodeAll(dec, "vlog", hdr.Vlogs, func(v *Vlog) error {
-		if v.ID <= lastVlog || v.ID >= st.nextVlogID {
-			return fmt.Errorf("id %d out of order (previous %d, next id %d)", v.ID, lastVlog, st.nextVlogID)
-		}
-		lastVlog = v.ID
-		st.insertVlog(v)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	var lastComment uint64
-	err = decodeAll(dec, "comment", hdr.Comments, func(c *Comment) error {
-		if c.ID <= lastComment || c.ID >= st.nextCommentID {
-			return fmt.Errorf("id %d out of order (previous %d, next id %d)", c.ID, lastComment, st.nextCommentID)
-		}
-		if st.vlogs[c.VlogID] == nil {
-			return fmt.Errorf("comment %d on unknown vlog %d", c.ID, c.VlogID)
-		}
-		lastComment = c.ID
-		st.insertComment(c)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	err = decodeAll(dec, "like", hdr.Likes, func(l *like) error {
-		if st.vlogs[l.Vlog] == nil || st.users[l.User] == nil {
-			return fmt.Errorf("like of vlog %d by user %d: unknown vlog or user", l.Vlog, l.User)
-		}
-		st.putLike(l.Vlog, l.User, true)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	var lastInvite uint64
-	err = decodeAll(dec, "invite", hdr.Invites, func(inv *Invite) error {
-		if inv.ID <= lastInvite || inv.ID >= st.nextInviteID {
-			return fmt.Errorf("id %d out of order (previous %d, next id %d)", inv.ID, lastInvite, st.nextInviteID)
-		}
-		lastInvite = inv.ID
-		st.invites[inv.ID] = inv
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return st, nil
 }
 
 // Snapshot writes the current state to a new snapshot file and lets the
-// log drop the segments it covers. The state is captured under the read
-// lock (a slice copy); the writing happens outside it, so readers and
-// writers carry on meanwhile.
+// log drop the segments it covers. The state is captured under the lock
+// without copying the vlogs (see view); encoding and writing happen outside
+// it, so readers and writers carry on meanwhile.
 func (s *Store) Snapshot() error {
 	s.snapMu.Lock()
 	defer s.snapMu.Unlock()
-	s.mu.RLock()
+	s.mu.Lock()
 	v, seq := s.st.view(s.now()), s.seq
-	s.mu.RUnlock()
+	s.mu.Unlock()
 
 	start := time.Now()
 	if err := s.log.WriteSnapshot(seq, v.encode); err != nil {
@@ -260,7 +105,7 @@ func (s *Store) Snapshot() error {
 	if s.observeSnapshot != nil {
 		s.observeSnapshot(time.Since(start))
 	}
-	s.logger.Info("snapshot written", "seq", seq, "vlogs", v.hdr.Vlogs, "users", v.hdr.Users, "dur", time.Since(start))
+	s.logger.Info("snapshot written", "seq", seq, "vlogs", len(v.vlogs), "users", len(v.users), "dur", time.Since(start))
 	return nil
 }
 

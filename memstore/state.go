@@ -14,10 +14,13 @@ type state struct {
 	nextCommentID uint64
 	nextInviteID  uint64
 
-	vlogs    map[uint64]*Vlog   // live vlogs by ID
-	order    []*Vlog            // live vlogs, ascending ID: the newest-first listing read backwards
-	byAuthor map[uint64][]*Vlog // each user's vlogs, ascending ID
-	index    *searchIndex
+	vlogs map[uint64]*Vlog // live vlogs by ID
+	order []*Vlog          // live vlogs, ascending ID: the newest-first listing read backwards
+	// orderShared says a snapshot view holds order's backing array: the
+	// next in-place change copies it first (ownOrder).
+	orderShared bool
+	byAuthor    map[uint64][]*Vlog // each user's vlogs, ascending ID
+	index       *searchIndex
 
 	users       map[uint64]*User
 	usersByName map[string]*User // by nameKey
@@ -162,6 +165,7 @@ func (st *state) deleteVlog(o *op) result {
 func (st *state) removeVlogAndReplies(id uint64) {
 	v := st.vlogs[id]
 	delete(st.vlogs, id)
+	st.ownOrder()
 	st.order = removeVlog(st.order, id)
 	st.byAuthor[v.AuthorID] = removeVlog(st.byAuthor[v.AuthorID], id)
 	st.index.remove(v, st.vlogs)
@@ -256,6 +260,7 @@ func (st *state) replaceVlog(v *Vlog) {
 	old := st.vlogs[v.ID]
 	st.vlogs[v.ID] = v
 	if i := indexOf(st.order, v.ID); i >= 0 {
+		st.ownOrder()
 		st.order[i] = v
 	}
 	if list := st.byAuthor[v.AuthorID]; list != nil {

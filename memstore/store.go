@@ -133,18 +133,22 @@ func Open(dir string, opts Options) (*Store, error) {
 
 // recover loads the snapshot and replays the log after it.
 func (s *Store) recover() error {
-	seq, r, err := s.log.Snapshot()
+	loadStart := time.Now()
+	seq, err := s.log.LoadSnapshot(func(r *wal.SnapshotReader) error {
+		st, err := loadSnapshot(r, s.logger)
+		if err != nil {
+			return fmt.Errorf("snapshot %s at seq %d: %w", r.Path, r.Seq, err)
+		}
+		s.st, s.seq = st, r.Seq
+		s.logger.Info("snapshot loaded", "path", r.Path, "seq", r.Seq, "format", r.Version,
+			"bytes", r.Size, "vlogs", len(st.vlogs), "dur", time.Since(loadStart))
+		return nil
+	})
 	switch {
 	case errors.Is(err, wal.ErrNoSnapshot):
 	case err != nil:
 		return fmt.Errorf("memstore: %w", err)
 	default:
-		st, err := decodeSnapshot(r)
-		r.Close()
-		if err != nil {
-			return fmt.Errorf("memstore: snapshot at seq %d: %w", seq, err)
-		}
-		s.st, s.seq = st, seq
 		s.recovery.SnapshotSeq = seq
 	}
 

@@ -3,7 +3,6 @@ package wal
 import (
 	"fmt"
 	"hash/crc32"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -131,7 +130,7 @@ func BenchmarkAppendDuringSnapshot(b *testing.B) {
 			}
 		}()
 		chunk := make([]byte, 1<<20)
-		err = l.WriteSnapshot(1, func(w io.Writer) error {
+		err = l.WriteSnapshot(1, func(w *SnapshotWriter) error {
 			for n := 0; n < snapBytes; n += len(chunk) {
 				if _, err := w.Write(chunk); err != nil {
 					return err

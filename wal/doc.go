@@ -71,7 +71,33 @@
 // A frame's length is checked against the maximum and against the bytes
 // left in the file before anything is allocated for it.
 //
-// # Snapshot file (format version 1)
+// # Snapshot file (format version 2)
+//
+// A snapshot is a sequence of chunks, each with its own length and
+// CRC-32C, so that a reader verifies and decodes them on every core:
+//
+//	offset  size  field
+//	0       8     magic "VLOGSNAP"
+//	8       4     format version, uint32 = 2
+//	12      8     seq covered, uint64 (equals the file name)
+//	20      4     CRC-32C of bytes 0..19
+//	24            chunks, each:
+//	                0  4  payload length n, uint32, 1 <= n <= 64 MiB
+//	                4  4  CRC-32C of the payload
+//	                8  n  payload
+//	              end frame:
+//	                0  4  zero (where a chunk's length would be)
+//	                4  8  number of chunks, uint64
+//	                12 4  CRC-32C of every chunk's 8-byte header, in order
+//
+// The file ends right after the end frame. As each chunk header holds its
+// payload's CRC, the end frame covers every byte, and a chunk lost, added
+// or reordered is detected before any is decoded. What a chunk holds is the
+// caller's (memstore's doc describes its sections); a caller that streams
+// bytes through Write gets chunks of about 1 MiB cut between its writes,
+// and Snapshot hands back their concatenation.
+//
+// # Snapshot file (format version 1, read only)
 //
 //	offset  size  field
 //	0       8     magic "VLOGSNAP"
@@ -80,11 +106,16 @@
 //	20      m     payload, exactly as the caller's write func produced it
 //	20+m    4     CRC-32C of bytes 0..20+m-1
 //
-// A snapshot is written to a temporary file, fdatasynced every 4 MiB so it
-// never holds the log's fsyncs up for long, fsynced, renamed to a name no
-// earlier snapshot had, and the directory fsynced. The two newest are kept;
-// if the newest fails its checksum the older one is used with the log after
-// it, so segments are removed only once both kept snapshots cover them.
+// # Writing snapshots
+//
+// A snapshot is written to a temporary file while a second goroutine
+// fdatasyncs it every 4 MiB (the writer waits when 12 MiB are unsynced), so
+// the kernel never holds much of it dirty and the log's fsyncs never wait
+// for a whole snapshot to reach the disk; then it is fsynced, renamed to a
+// name no earlier snapshot had, and the directory fsynced. The two newest
+// are kept; if the newest fails a checksum the older one is used with the
+// log after it, so segments are removed only once both kept snapshots
+// cover them.
 //
 // # Repair
 //
@@ -101,7 +132,7 @@
 //
 // # Reading beside a running Log
 //
-// Segments, Snapshots, ReadBatches and CheckSnapshot read a data directory
+// Segments, Snapshots, ReadBatches, OpenSnapshot and CheckSnapshot read a data directory
 // without its lock and never write, for tools that run beside a server
 // (`vlogd backup`) or on a copy (`vlogd restore`). ReadBatches delivers a
 // batch only once its commit frame is there and verifies, so bytes the

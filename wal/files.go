@@ -103,11 +103,16 @@ func CheckSnapshot(path string) (payloadSize int64, err error) {
 // it covers and a reader of its payload, exactly as WriteSnapshot wrote it;
 // the caller closes the reader. It takes no lock. Errors: as CheckSnapshot.
 func ReadSnapshot(path string) (seq uint64, payload io.ReadCloser, err error) {
-	s, n, ok := parseSnapName(filepath.Base(path))
-	if !ok {
-		return 0, nil, &CorruptError{Path: path, Reason: fmt.Sprintf("%q is not a snapshot name", filepath.Base(path))}
+	r, err := OpenSnapshot(path)
+	if err != nil {
+		return 0, nil, err
 	}
-	return openSnapshot(snapFile{path: path, seq: s, nanos: n})
+	p, err := r.Payload()
+	if err != nil {
+		r.Close()
+		return 0, nil, err
+	}
+	return r.Seq, snapshotPayload{Reader: p, r: r}, nil
 }
 
 // LockDir takes the exclusive flock on dir/LOCK that Open takes on a data

@@ -102,7 +102,7 @@ var fixtureGenerators = map[string]func(t *testing.T, dir string){
 		writeFixtureSnapshot(t, snapDir, 3, 1000, "state@3")
 		p := writeFixtureSnapshot(t, snapDir, 5, 2000, "state@5")
 		b := readFile(t, p)
-		b[snapHeaderSize+2] ^= 0x20
+		b[snap2HeaderSize+chunkHeaderSize+2] ^= 0x20
 		writeFile(t, p, b)
 	},
 }
@@ -111,7 +111,7 @@ var fixtureGenerators = map[string]func(t *testing.T, dir string){
 // writer, so its bytes do not depend on the clock.
 func writeFixtureSnapshot(t *testing.T, snapDir string, seq, nanos uint64, payload string) string {
 	t.Helper()
-	p, err := writeSnapshotFile(snapDir, seq, func(w io.Writer) error {
+	p, err := writeSnapshotFile(snapDir, seq, func(w *SnapshotWriter) error {
 		_, err := io.WriteString(w, payload)
 		return err
 	}, true)

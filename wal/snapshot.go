@@ -1,9 +1,7 @@
 package wal
 
 import (
-	"bufio"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
@@ -18,14 +16,6 @@ import (
 const (
 	snapMagic = "VLOGSNAP"
 	snapExt   = ".snap"
-	// snapHeaderSize: magic(8) + version(4) + seq(8); a CRC-32C trailer of
-	// snapTrailerSize follows the payload.
-	snapHeaderSize  = 20
-	snapTrailerSize = 4
-	// snapSyncChunk: a snapshot is fdatasynced every this many bytes so the
-	// kernel never holds much of it dirty; otherwise the log's next fsync
-	// could wait for the whole snapshot to reach the disk (Invariant 6).
-	snapSyncChunk = 4 << 20
 	// snapKeep snapshots are kept: the newest, and one to fall back to.
 	snapKeep = 2
 )
@@ -74,108 +64,33 @@ func listSnapshots(snapDir string) ([]snapFile, error) {
 	return snaps, nil
 }
 
-// Snapshot opens the newest snapshot whose checksum verifies and returns the
+// Snapshot opens the newest snapshot whose checksums verify and returns the
 // seq it covers and a reader of its payload, exactly as WriteSnapshot's write
-// produced it. A damaged newest snapshot is skipped with a warning naming it,
-// and the older one is used (the log still holds every record after it).
-// Errors: ErrNoSnapshot when no snapshot verifies; one wrapping
-// ErrNewerFormat for a snapshot from a newer vlogd; ErrClosed after Close.
+// produced it (every chunk verified first). A damaged newest snapshot is
+// skipped with a warning naming it, and the older one is used (the log still
+// holds every record after it). Errors: ErrNoSnapshot when no snapshot
+// verifies; one wrapping ErrNewerFormat for a snapshot from a newer vlogd;
+// ErrClosed after Close. LoadSnapshot is the way to decode chunks in
+// parallel.
 func (l *Log) Snapshot() (seq uint64, payload io.ReadCloser, err error) {
-	if l.isClosed() {
-		return 0, nil, fmt.Errorf("wal: snapshot: %w", ErrClosed)
-	}
-	snaps, err := listSnapshots(l.snapDir)
-	if err != nil {
-		return 0, nil, fmt.Errorf("wal: snapshot: %w", err)
-	}
-	for i := len(snaps) - 1; i >= 0; i-- {
-		seq, rc, err := openSnapshot(snaps[i])
-		var ce *CorruptError
-		if errors.As(err, &ce) {
-			l.logger.Warn("wal: skipping damaged snapshot", "path", ce.Path, "offset", ce.Offset,
-				"seq", snaps[i].seq, "reason", ce.Reason)
-			continue
-		}
-		if err != nil {
-			return 0, nil, fmt.Errorf("wal: snapshot: %w", err)
-		}
-		return seq, rc, nil
-	}
-	return 0, nil, fmt.Errorf("wal: snapshot %s: %w", l.snapDir, ErrNoSnapshot)
-}
-
-// snapshotReader is a snapshot's payload; Close closes the file.
-type snapshotReader struct {
-	*io.SectionReader
-	f *os.File
-}
-
-func (r snapshotReader) Close() error { return r.f.Close() }
-
-// openSnapshot verifies s end to end and returns a reader of its payload.
-func openSnapshot(s snapFile) (uint64, io.ReadCloser, error) {
-	f, err := os.Open(s.path)
+	seq, err = l.loadSnapshot(true, func(r *SnapshotReader) error {
+		p, err := r.Payload()
+		payload = snapshotPayload{Reader: p, r: r}
+		return err
+	})
 	if err != nil {
 		return 0, nil, err
 	}
-	seq, size, err := checkSnapshot(s, f)
-	if err != nil {
-		f.Close()
-		return 0, nil, err
-	}
-	return seq, snapshotReader{io.NewSectionReader(f, snapHeaderSize, size), f}, nil
+	return seq, payload, nil
 }
 
-// checkSnapshot verifies a snapshot's header, name and CRC-32C trailer and
-// returns its seq and payload size.
-func checkSnapshot(s snapFile, f *os.File) (seq uint64, payloadSize int64, err error) {
-	fi, err := f.Stat()
-	if err != nil {
-		return 0, 0, err
-	}
-	size := fi.Size()
-	if size < snapHeaderSize+snapTrailerSize {
-		return 0, 0, &CorruptError{Path: s.path, Seq: s.seq, Reason: fmt.Sprintf("snapshot has %d bytes, too short", size)}
-	}
-	var hdr [snapHeaderSize]byte
-	if _, err := f.ReadAt(hdr[:], 0); err != nil {
-		return 0, 0, err
-	}
-	if seq, err = parseSnapHeader(s, hdr[:]); err != nil {
-		return 0, 0, err
-	}
-	h := crc32.New(castagnoli)
-	if _, err := io.Copy(h, io.NewSectionReader(f, 0, size-snapTrailerSize)); err != nil {
-		return 0, 0, err
-	}
-	var trailer [snapTrailerSize]byte
-	if _, err := f.ReadAt(trailer[:], size-snapTrailerSize); err != nil {
-		return 0, 0, err
-	}
-	if got, want := h.Sum32(), binary.LittleEndian.Uint32(trailer[:]); got != want {
-		return 0, 0, &CorruptError{Path: s.path, Offset: size - snapTrailerSize, Seq: seq,
-			Reason: fmt.Sprintf("snapshot checksum %08x, want %08x", got, want)}
-	}
-	return seq, size - snapHeaderSize - snapTrailerSize, nil
+// snapshotPayload is a snapshot's payload; Close closes the file.
+type snapshotPayload struct {
+	io.Reader
+	r *SnapshotReader
 }
 
-func parseSnapHeader(s snapFile, hdr []byte) (uint64, error) {
-	if string(hdr[:8]) != snapMagic {
-		return 0, &CorruptError{Path: s.path, Seq: s.seq, Reason: fmt.Sprintf("bad magic %q", hdr[:8])}
-	}
-	if v := binary.LittleEndian.Uint32(hdr[8:12]); v != formatVersion {
-		if v > formatVersion {
-			return 0, versionError(s.path, v)
-		}
-		return 0, &CorruptError{Path: s.path, Seq: s.seq, Reason: fmt.Sprintf("unknown format version %d", v)}
-	}
-	seq := binary.LittleEndian.Uint64(hdr[12:20])
-	if seq != s.seq {
-		return 0, &CorruptError{Path: s.path, Offset: 12, Seq: s.seq,
-			Reason: fmt.Sprintf("header says seq %d, file name says %d", seq, s.seq)}
-	}
-	return seq, nil
-}
+func (p snapshotPayload) Close() error { return p.r.Close() }
 
 // WriteSnapshot writes a snapshot covering every record up to and including
 // seq; write streams the payload (the caller's state as of seq, captured
@@ -190,7 +105,7 @@ func parseSnapHeader(s snapFile, hdr []byte) (uint64, error) {
 // other. If seq equals the newest snapshot's seq it does nothing. Errors:
 // seq beyond LastSeq or older than the newest snapshot, write's error
 // (wrapped), I/O errors, ErrClosed.
-func (l *Log) WriteSnapshot(seq uint64, write func(w io.Writer) error) error {
+func (l *Log) WriteSnapshot(seq uint64, write func(w *SnapshotWriter) error) error {
 	l.snapMu.Lock()
 	defer l.snapMu.Unlock()
 	if l.isClosed() {
@@ -224,7 +139,7 @@ func (l *Log) WriteSnapshot(seq uint64, write func(w io.Writer) error) error {
 }
 
 // writeSnapshotFile writes snapDir/<seq>-<nanos>.snap via a temporary file.
-func writeSnapshotFile(snapDir string, seq uint64, write func(w io.Writer) error, noSync bool) (string, error) {
+func writeSnapshotFile(snapDir string, seq uint64, write func(w *SnapshotWriter) error, noSync bool) (string, error) {
 	path := filepath.Join(snapDir, snapName(seq, uint64(time.Now().UnixNano())))
 	tmp := path + tmpExt
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
@@ -248,49 +163,32 @@ func writeSnapshotFile(snapDir string, seq uint64, write func(w io.Writer) error
 	return path, nil
 }
 
-// writeSnapshotBody writes header, payload and trailer to f and syncs it.
-func writeSnapshotBody(f *os.File, seq uint64, write func(w io.Writer) error, noSync bool) error {
-	cw := &chunkSyncWriter{f: f, noSync: noSync}
-	bw := bufio.NewWriterSize(cw, 1<<20)
+// writeSnapshotBody writes the header, the chunks and the end frame to f
+// and syncs it.
+func writeSnapshotBody(f *os.File, seq uint64, write func(w *SnapshotWriter) error, noSync bool) error {
 	hdr := append([]byte(snapMagic), 0, 0, 0, 0)
-	binary.LittleEndian.PutUint32(hdr[8:], formatVersion)
+	binary.LittleEndian.PutUint32(hdr[8:], snapVersion)
 	hdr = binary.LittleEndian.AppendUint64(hdr, seq)
-	if _, err := bw.Write(hdr); err != nil {
+	hdr = binary.LittleEndian.AppendUint32(hdr, crc32.Checksum(hdr, castagnoli))
+	if _, err := f.Write(hdr); err != nil {
 		return err
 	}
-	if err := write(bw); err != nil {
-		return fmt.Errorf("write payload: %w", err)
+	w := &SnapshotWriter{f: f}
+	if !noSync {
+		w.sync = newChunkSyncer(f)
 	}
-	if err := bw.Flush(); err != nil {
-		return err
+	err := write(w)
+	if err != nil {
+		err = fmt.Errorf("write payload: %w", err)
+	} else {
+		err = w.finish()
 	}
-	if _, err := f.Write(binary.LittleEndian.AppendUint32(nil, cw.sum)); err != nil {
-		return err
+	if w.sync != nil {
+		if serr := w.sync.stop(); err == nil {
+			err = serr
+		}
 	}
-	if noSync {
-		return nil
-	}
-	return f.Sync()
-}
-
-// chunkSyncWriter writes to a snapshot file, keeps its running CRC-32C and
-// fdatasyncs every snapSyncChunk bytes (see snapSyncChunk for why).
-type chunkSyncWriter struct {
-	f        *os.File
-	noSync   bool
-	sum      uint32
-	unsynced int
-}
-
-func (w *chunkSyncWriter) Write(p []byte) (int, error) {
-	n, err := w.f.Write(p)
-	w.sum = crc32.Update(w.sum, castagnoli, p[:n])
-	w.unsynced += n
-	if err == nil && !w.noSync && w.unsynced >= snapSyncChunk {
-		err = fdatasync(w.f)
-		w.unsynced = 0
-	}
-	return n, err
+	return err
 }
 
 // prune keeps the two newest snapshots and removes the segments that hold

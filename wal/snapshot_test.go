@@ -14,8 +14,8 @@ import (
 	"testing"
 )
 
-func writeState(s string) func(w io.Writer) error {
-	return func(w io.Writer) error {
+func writeState(s string) func(w *SnapshotWriter) error {
+	return func(w *SnapshotWriter) error {
 		_, err := io.WriteString(w, s)
 		return err
 	}
@@ -53,7 +53,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	appendRange(t, l, 1, 5)
 	// Bigger than the 1 MiB write buffer, with NUL and 0xff bytes.
 	big := bytes.Repeat([]byte("0123456789abcdef\x00\xff"), (3<<20)/2/18)
-	if err := l.WriteSnapshot(5, func(w io.Writer) error { _, err := w.Write(big); return err }); err != nil {
+	if err := l.WriteSnapshot(5, func(w *SnapshotWriter) error { _, err := w.Write(big); return err }); err != nil {
 		t.Fatalf("WriteSnapshot(5) err = %v", err)
 	}
 	if seq, got := readSnapshot(t, l); seq != 5 || got != string(big) {
@@ -78,7 +78,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	failing := errors.New("encode failed")
 	appendRange(t, l, 6, 6)
-	if err := l.WriteSnapshot(6, func(io.Writer) error { return failing }); !errors.Is(err, failing) {
+	if err := l.WriteSnapshot(6, func(*SnapshotWriter) error { return failing }); !errors.Is(err, failing) {
 		t.Fatalf("WriteSnapshot with a failing write err = %v, want it wrapped", err)
 	}
 	if got := fileNames(t, filepath.Join(dir, "snap")); !slices.Equal(got, names) {
@@ -176,7 +176,7 @@ func TestSnapshotFallsBackWhenNewestDamaged(t *testing.T) {
 	snaps, _ := listSnapshots(filepath.Join(dir, "snap"))
 	newest := snaps[len(snaps)-1].path
 	b := readFile(t, newest)
-	b[snapHeaderSize] ^= 1
+	b[snap2HeaderSize+chunkHeaderSize] ^= 1
 	writeFile(t, newest, b)
 
 	logs := &logBuffer{}
@@ -226,16 +226,16 @@ func TestSnapshotDamageKinds(t *testing.T) {
 			os.MkdirAll(snapDir, 0o755)
 			p := writeFixtureSnapshot(t, snapDir, 7, 1, "state")
 			writeFile(t, p, tt.damage(readFile(t, p)))
-			_, _, err := openSnapshot(snapFile{path: p, seq: 7, nanos: 1})
+			_, err := checkSnapshotPath(p)
 			var ce *CorruptError
 			if tt.newer {
 				if !errors.Is(err, ErrNewerFormat) || !strings.Contains(err.Error(), "format version 9 newer") {
-					t.Fatalf("openSnapshot err = %v, want ErrNewerFormat", err)
+					t.Fatalf("checkSnapshot err = %v, want ErrNewerFormat", err)
 				}
 				return
 			}
 			if !errors.As(err, &ce) || ce.Path != p {
-				t.Fatalf("openSnapshot err = %v, want *CorruptError naming %s", err, p)
+				t.Fatalf("checkSnapshot err = %v, want *CorruptError naming %s", err, p)
 			}
 		})
 	}
@@ -342,3 +342,6 @@ func TestSizeIndexThinning(t *testing.T) {
 		t.Errorf("since(60000) after forget = %d, want 400000 or up to %d more", got, slack)
 	}
 }
+
+// checkSnapshotPath verifies the snapshot at p end to end, as Verify does.
+func checkSnapshotPath(p string) (int64, error) { return CheckSnapshot(p) }

@@ -27,6 +27,8 @@ type FileReport struct {
 	// LastSeq is a segment's last complete seq (zero for snapshots).
 	LastSeq uint64
 	Size    int64
+	// Version is a sound snapshot's file format version (1 or 2).
+	Version int
 	// Damage is nil when the file is sound.
 	Damage *CorruptError
 	// Torn says Damage is a torn tail of the last segment, which Open
@@ -49,6 +51,8 @@ func (r Report) String() string {
 	var b strings.Builder
 	line := func(kind string, f FileReport) {
 		switch {
+		case f.Damage == nil && f.Version != 0:
+			fmt.Fprintf(&b, "ok       %s %s (seq %d..%d, %d bytes, format %d)\n", kind, f.Path, f.Seq, max(f.Seq, f.LastSeq), f.Size, f.Version)
 		case f.Damage == nil:
 			fmt.Fprintf(&b, "ok       %s %s (seq %d..%d, %d bytes)\n", kind, f.Path, f.Seq, max(f.Seq, f.LastSeq), f.Size)
 		case f.Torn:
@@ -97,13 +101,12 @@ func (r *Report) verifySnapshots(snapDir string) (newestSound uint64, err error)
 	}
 	for _, s := range snaps {
 		fr := FileReport{Path: s.path, Seq: s.seq}
-		f, err := os.Open(s.path)
-		if err != nil {
-			return 0, err
+		sr, err := openSnapshotFile(s)
+		if err == nil {
+			err = sr.Verify()
+			fr.Size, fr.Version = sr.PayloadSize(), sr.Version
+			sr.Close()
 		}
-		_, size, err := checkSnapshot(s, f)
-		f.Close()
-		fr.Size = size
 		if fr.Damage, err = asDamage(s.path, s.seq, err); err != nil {
 			return 0, err
 		}
