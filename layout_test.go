@@ -16,6 +16,7 @@ var allowedImports = map[string][]string{
 	"vlogd/media":     {},
 	"vlogd/web":       {"vlogd/httpraw", "vlogd/memstore"},
 	"vlogd/backup":    {"vlogd/wal"},
+	"vlogd/cluster":   {"vlogd/memstore", "vlogd/wal", "vlogd/media"},
 	"vlogd/cmd/vlogd": {"vlogd/httpraw", "vlogd/wal", "vlogd/media", "vlogd/memstore", "vlogd/web", "vlogd/backup"},
 }
 
