@@ -3,6 +3,7 @@ package memstore
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrNotFound is returned when the vlog (or other item) asked for does not
@@ -43,3 +44,55 @@ var ErrNotFirst = errors.New("memstore: the site already has accounts")
 
 // ErrDisabled is returned when a disabled account tries to sign in.
 var ErrDisabled = errors.New("memstore: account disabled")
+
+// ValidationErrors is every rule an input broke, at most one per field, in
+// the order the form shows its fields. Writes return it, instead of a lone
+// *ValidationError, when more than one field is wrong, so that a form can
+// report every problem at once. errors.As still finds the first
+// *ValidationError in it.
+type ValidationErrors []*ValidationError
+
+func (es ValidationErrors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Field + ": " + e.Msg
+	}
+	return "memstore: invalid input: " + strings.Join(msgs, "; ")
+}
+
+// Unwrap lets errors.Is and errors.As see each field's error.
+func (es ValidationErrors) Unwrap() []error {
+	errs := make([]error, len(es))
+	for i, e := range es {
+		errs[i] = e
+	}
+	return errs
+}
+
+// Invalid returns every field error that err carries: the list of a
+// ValidationErrors, the one *ValidationError, or nil when err is not about
+// invalid input.
+func Invalid(err error) ValidationErrors {
+	var es ValidationErrors
+	if errors.As(err, &es) {
+		return es
+	}
+	var e *ValidationError
+	if errors.As(err, &e) {
+		return ValidationErrors{e}
+	}
+	return nil
+}
+
+// joinInvalid makes one error of the field errors collected by a check:
+// nil for none, the *ValidationError itself for one (as before lists
+// existed), and a ValidationErrors for more.
+func joinInvalid(es ValidationErrors) error {
+	switch len(es) {
+	case 0:
+		return nil
+	case 1:
+		return es[0]
+	}
+	return es
+}

@@ -25,6 +25,12 @@ type Page struct {
 	// Newer is the After cursor of the previous (newer) page; 0 when this
 	// page holds the newest vlog.
 	Newer uint64
+	// Total is the length of the whole listing and Offset the number of
+	// its vlogs that come before this page (are newer), so a page can say
+	// "vlogs 21–40 of 62". Search pages leave both 0: counting matches
+	// costs more than finding a page of them, so SearchCount does it on
+	// request.
+	Total, Offset int
 }
 
 // pageOf cuts one page out of list, which is sorted by ascending ID. It costs
@@ -45,7 +51,7 @@ func pageOf(list []*Vlog, c Cursor, limit int) Page {
 		hi = len(list)
 		lo = max(0, hi-limit)
 	}
-	p := Page{Vlogs: make([]*Vlog, 0, hi-lo)}
+	p := Page{Vlogs: make([]*Vlog, 0, hi-lo), Total: len(list), Offset: len(list) - hi}
 	for i := hi - 1; i >= lo; i-- {
 		p.Vlogs = append(p.Vlogs, list[i])
 	}

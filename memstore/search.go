@@ -202,6 +202,42 @@ func (ix *searchIndex) search(query string, c Cursor, limit int, live map[uint64
 	return p
 }
 
+// count returns how many live vlogs contain every word of query, and how
+// many of those have an ID above newerThan. It walks the rarest word's
+// list once, so it costs O(matches of that word), unlike search.
+func (ix *searchIndex) count(query string, newerThan uint64, live map[uint64]*Vlog) (total, newer int) {
+	qw := words(query)
+	if len(qw) > maxQueryWords {
+		qw = qw[:maxQueryWords]
+	}
+	if len(qw) == 0 {
+		return 0, 0
+	}
+	lists := make([][]uint64, len(qw))
+	for i, w := range qw {
+		if lists[i] = ix.postings[w]; len(lists[i]) == 0 {
+			return 0, 0
+		}
+	}
+	slices.SortFunc(lists, func(a, b []uint64) int { return len(a) - len(b) })
+next:
+	for _, id := range lists[0] {
+		if live[id] == nil {
+			continue
+		}
+		for _, l := range lists[1:] {
+			if _, ok := slices.BinarySearch(l, id); !ok {
+				continue next
+			}
+		}
+		total++
+		if id > newerThan {
+			newer++
+		}
+	}
+	return total, newer
+}
+
 // anyMatch reports whether match holds for some index from i towards end
 // (exclusive), stepping by one in end's direction.
 func anyMatch(i, end int, match func(int) *Vlog) bool {
@@ -223,4 +259,14 @@ func (s *Store) Search(query string, c Cursor, limit int) Page {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.st.index.search(query, c, limit, s.st.vlogs)
+}
+
+// SearchCount returns how many vlogs match query as Search matches them,
+// and how many of those are newer than (have an ID above) newerThan: with
+// the first vlog of a result page, the number of results before that page.
+// It costs a pass over the matches of the query's rarest word.
+func (s *Store) SearchCount(query string, newerThan uint64) (total, newer int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.index.count(query, newerThan, s.st.vlogs)
 }

@@ -152,3 +152,4 @@ func (s *Store) User(id uint64) (*User, error) {
 	}
 	return u, nil
 }
+

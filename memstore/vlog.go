@@ -43,25 +43,32 @@ type VlogInput struct {
 }
 
 // normalize trims the title, normalises the body's line endings to "\n", and
-// checks both against the limits. The first rule broken is returned as a
-// *ValidationError naming the field.
+// checks both against the limits. Each field's first broken rule is
+// reported: a *ValidationError when one field is wrong, ValidationErrors
+// when both are.
 func (in VlogInput) normalize() (VlogInput, error) {
 	title := strings.TrimSpace(in.Title)
 	body := strings.ReplaceAll(in.Body, "\r\n", "\n")
 	body = strings.ReplaceAll(body, "\r", "\n")
+	var errs ValidationErrors
 	switch {
 	case !utf8.ValidString(title):
-		return in, &ValidationError{Field: "title", Msg: "must be valid UTF-8 text"}
+		errs = append(errs, &ValidationError{Field: "title", Msg: "must be valid UTF-8 text"})
 	case title == "":
-		return in, &ValidationError{Field: "title", Msg: "is required"}
+		errs = append(errs, &ValidationError{Field: "title", Msg: "is required"})
 	case utf8.RuneCountInString(title) > MaxTitleRunes:
-		return in, &ValidationError{Field: "title", Msg: "must be at most 200 characters"}
+		errs = append(errs, &ValidationError{Field: "title", Msg: "must be at most 200 characters"})
 	case strings.IndexFunc(title, unicode.IsControl) >= 0:
-		return in, &ValidationError{Field: "title", Msg: "must be a single line of text"}
+		errs = append(errs, &ValidationError{Field: "title", Msg: "must be a single line of text"})
+	}
+	switch {
 	case !utf8.ValidString(body):
-		return in, &ValidationError{Field: "body", Msg: "must be valid UTF-8 text"}
+		errs = append(errs, &ValidationError{Field: "body", Msg: "must be valid UTF-8 text"})
 	case len(body) > MaxBodyBytes:
-		return in, &ValidationError{Field: "body", Msg: "must be at most 100 KB"}
+		errs = append(errs, &ValidationError{Field: "body", Msg: "must be at most 100 KB"})
+	}
+	if err := joinInvalid(errs); err != nil {
+		return in, err
 	}
 	return VlogInput{Title: title, Body: body, Video: in.Video, RemoveVideo: in.RemoveVideo && in.Video == nil}, nil
 }
@@ -163,8 +170,8 @@ func (s *Store) VlogCount() int {
 }
 
 // Validate checks in against the rules without storing anything, returning
-// the first *ValidationError. Uploads call it before streaming a video, so
-// a form with a bad title stores no blob.
+// a *ValidationError for the one field that is wrong or ValidationErrors
+// when several are.
 func (in VlogInput) Validate() error {
 	_, err := in.normalize()
 	return err

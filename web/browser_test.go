@@ -162,10 +162,15 @@ func TestBrowserSignUpCreateEditDelete(t *testing.T) {
 		t.Fatalf("list %q; opened %q", listText, location)
 	}
 
-	mustDo(t, ctx, "delete",
+	mustDo(t, ctx, "delete, confirming",
+		chromedp.Click(css(`a[href="/vlogs/1/delete"]`)),
+		chromedp.WaitVisible(css(`form[action="/vlogs/1/delete"]`)),
 		chromedp.Click(css(`form[action="/vlogs/1/delete"] button`)),
 		chromedp.WaitVisible(css(`.empty`)),
 	)
+	if got := mustGet(t, ctx, chromedp.Text(css(`.flash`))); got != "“My edited vlog” was deleted." {
+		t.Fatalf("after delete the page says %q", got)
+	}
 	location = mustGet(t, ctx, chromedp.Location())
 	empty := mustGet(t, ctx, chromedp.Text(css(`.empty`)))
 	if location != ts.URL+"/" || !strings.Contains(empty, "No vlogs") || ts.Store.VlogCount() != 0 {

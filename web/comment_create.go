@@ -1,10 +1,9 @@
 package web
 
 import (
-	"errors"
+	"strconv"
 
 	"vlogd/httpraw"
-	"vlogd/memstore"
 )
 
 // commentCreate adds a comment by the signed-in user and goes back to the
@@ -15,11 +14,11 @@ func (s *Site) commentCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
 		return
 	}
 	body := form.Get("body")
-	_, err := s.store.AddComment(v.ID, u.ID, body)
-	var ve *memstore.ValidationError
-	if errors.As(err, &ve) {
+	c, err := s.store.AddComment(v.ID, u.ID, body)
+	var fe formErrors
+	if fe.addInvalid(err, map[string]string{"body": "comment-body"}, map[string]string{"body": "Comment"}) {
 		p := s.vlogPage(r, v)
-		p.CommentBody, p.CommentError = body, ve.Msg
+		p.CommentBody, p.CommentErrors = body, fe
 		s.render(w, r, 422, "vlog_show", p)
 		return
 	}
@@ -27,5 +26,6 @@ func (s *Site) commentCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	seeOther(w, vlogPath(v.ID)+"#comments")
+	s.setFlash(s.viewer(r), "Your comment is posted.", flashComments)
+	seeOther(w, vlogPath(v.ID)+"#comment-"+strconv.FormatUint(c.ID, 10))
 }

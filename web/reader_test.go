@@ -22,7 +22,7 @@ func TestComments(t *testing.T) {
 
 	resp, _ := bob.post(t, loc+"/comments", url.Values{"body": {"first <b>!</b>"}})
 	wantStatus(t, resp, 303)
-	if got := resp.Header.Get("Location"); got != loc+"#comments" {
+	if got := resp.Header.Get("Location"); got != loc+"#comment-1" {
 		t.Fatalf("Location = %q, want back to the comments", got)
 	}
 	carol.post(t, loc+"/comments", url.Values{"body": {"second"}})
@@ -131,7 +131,7 @@ func TestSearchPage(t *testing.T) {
 	}
 	alice.createVlog(t, "Other", "sea")
 	_, page := alice.get(t, "/search?q=Mountain+LAKE")
-	wantContains(t, page, `Results for “Mountain LAKE”`, `name="q" value="Mountain LAKE"`, `href="/vlogs/25"`, `rel="next" href="/search?before=6&amp;q=Mountain&#43;LAKE"`)
+	wantContains(t, page, `25 results for “Mountain LAKE”`, `Results 1–20 of 25`, `name="q" value="Mountain LAKE"`, `href="/vlogs/25"`, `rel="next" href="/search?before=6&amp;q=Mountain&#43;LAKE"`)
 	if strings.Contains(page, `href="/vlogs/26"`) {
 		t.Fatal("a vlog without the words is in the results")
 	}

@@ -19,7 +19,7 @@ var templateFS embed.FS
 
 // pageNames are the templates under templates/ that render a whole page
 // inside layout.html.
-var pageNames = []string{"vlog_list", "vlog_form", "vlog_show", "user_form", "session_form", "error"}
+var pageNames = []string{"vlog_list", "vlog_form", "vlog_show", "user_form", "session_form", "error", "confirm"}
 
 var funcs = template.FuncMap{
 	"date":     func(t time.Time) string { return t.Format("2 Jan 2006") },
@@ -27,6 +27,8 @@ var funcs = template.FuncMap{
 	"isotime":  func(t time.Time) string { return t.Format(time.RFC3339) },
 	"excerpt":  excerpt,
 	"plural":   plural,
+	"linkify":  linkify,
+	"mark":     highlight,
 }
 
 // plural writes a count with its noun: "1 like", "3 likes".
@@ -43,7 +45,7 @@ func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template, len(pageNames))
 	for _, name := range pageNames {
 		t, err := template.New("layout.html").Funcs(funcs).
-			ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+			ParseFS(templateFS, "templates/layout.html", "templates/form_parts.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
 		}
@@ -66,13 +68,16 @@ type view struct {
 	MaxUpload string
 	// Query is the search, kept in the header's search box.
 	Query string
+	// Flash is the one-shot message for a signed-in visitor after a
+	// redirect, or nil. Pages for anonymous visitors never have one.
+	Flash *flash
 }
 
 // render executes page into a buffer first, so that a template error
 // becomes a clean 500 instead of half a page, then writes it with status.
 func (s *Site) render(w httpraw.ResponseWriter, r *httpraw.Request, status int, page string, data any) {
 	v := s.viewer(r)
-	pv := view{Data: data, User: v.user, CSRF: s.csrfToken(w, r, v), Path: r.Path, MaxUpload: memstore.SizeText(s.maxUpload)}
+	pv := view{Data: data, User: v.user, CSRF: s.csrfToken(w, r, v), Path: r.Path, MaxUpload: memstore.SizeText(s.maxUpload), Flash: s.takeFlash(r, v)}
 	if r.Path == "/search" {
 		pv.Query = r.Query().Get("q")
 	}

@@ -20,11 +20,18 @@ func (s *Site) search(w httpraw.ResponseWriter, r *httpraw.Request) {
 		s.errorPage(w, r, 400, "That search is malformed or too long.")
 		return
 	}
-	heading, empty := "Search", "Type some words in the search box above."
-	var p memstore.Page
-	if q != "" {
-		p = s.store.Search(q, c, memstore.DefaultPageSize)
-		heading, empty = "Results for “"+q+"”", "No vlog contains all of those words."
+	if q == "" {
+		s.render(w, r, 200, "vlog_list", listView{Heading: "Search", Empty: "Type some words in the search box above and press Search."})
+		return
 	}
-	s.render(w, r, 200, "vlog_list", s.listView(p, heading, empty, pageLink("/search", url.Values{"q": {q}})))
+	p := s.store.Search(q, c, memstore.DefaultPageSize)
+	var first uint64
+	if len(p.Vlogs) > 0 {
+		first = p.Vlogs[0].ID
+	}
+	total, newer := s.store.SearchCount(q, first)
+	lv := s.listView(p, plural(total, "result", "results")+" for “"+q+"”", "No vlog contains all of those words.", pageLink("/search", url.Values{"q": {q}}))
+	lv.Count = countText("Results", newer, len(p.Vlogs), total)
+	lv.Words = queryWords(q)
+	s.render(w, r, 200, "vlog_list", lv)
 }

@@ -23,6 +23,16 @@ func (s *Site) sessionCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
 	}
 	name, password := form.Get("username"), form.Get("password")
 	data := authForm{Username: name, Next: safeNext(form.Get("next"))}
+	if name == "" {
+		data.Errors.add("username", "Enter your username.")
+	}
+	if password == "" {
+		data.Errors.add("password", "Enter your password.")
+	}
+	if data.Errors != nil {
+		s.render(w, r, 422, "session_form", data)
+		return
+	}
 	nameKey, addrKey := strings.ToLower(name), s.clientAddr(r)
 
 	if wait := max(s.loginByName.wait(nameKey), s.loginByAddr.wait(addrKey)); wait > 0 {
@@ -47,7 +57,7 @@ func (s *Site) sessionCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
 	if lookupErr != nil || !match {
 		s.loginByName.fail(nameKey)
 		s.loginByAddr.fail(addrKey)
-		data.Error = "Wrong username or password."
+		data.Errors.add("username", "Wrong username or password.")
 		s.render(w, r, 422, "session_form", data)
 		return
 	}

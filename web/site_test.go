@@ -194,7 +194,7 @@ func TestCreateShowListDelete(t *testing.T) {
 
 	resp, body := alice.get(t, "/")
 	wantStatus(t, resp, 200)
-	wantContains(t, body, "No vlogs here yet", `<link rel="stylesheet" href="/static/site.css">`, `href="/vlogs/new"`, `Signed in as <a href="/users/alice"><strong>alice</strong></a>`)
+	wantContains(t, body, "No vlogs yet.", `<a href="/vlogs/new">Write the first vlog</a>`, `<link rel="stylesheet" href="/static/site.css">`, `href="/vlogs/new"`, `Signed in as <a href="/users/alice"><strong>alice</strong></a>`)
 
 	resp, body = alice.get(t, "/vlogs/new")
 	wantStatus(t, resp, 200)
@@ -206,7 +206,7 @@ func TestCreateShowListDelete(t *testing.T) {
 	}
 	resp, body = alice.get(t, loc)
 	wantStatus(t, resp, 200)
-	wantContains(t, body, "<h1>Day one</h1>", "line 1\nline 2", `action="/vlogs/1/delete"`, `href="/vlogs/1/edit"`, `<a class="author" href="/users/alice">alice</a>`)
+	wantContains(t, body, "<h1>Day one</h1>", "line 1\nline 2", `href="/vlogs/1/delete"`, `href="/vlogs/1/edit"`, `<a class="author" href="/users/alice">alice</a>`)
 	if strings.Contains(body, "edited") {
 		t.Fatal("a new vlog shows as edited")
 	}

@@ -14,20 +14,58 @@ import (
 const formOverhead = 1 << 20
 
 // vlogSubmission is a create or edit form as received: the input and,
-// when a video was stored, the function that releases it once the vlog is
-// committed.
+// when a video was stored or a kept one taken back, what to release once
+// the vlog is committed.
 type vlogSubmission struct {
 	in      memstore.VlogInput
 	user    *memstore.User
 	release func()
+	// pendingToken names a video kept from an earlier, refused try.
+	pendingToken string
+	// videoName is the chosen file's name, for the form if it is refused.
+	videoName string
+	// videoErr is the store's refusal of the chosen file (not a video).
+	videoErr error
+	// pendingLost is set when the form referred to a kept video that is
+	// gone (expired, or the server restarted).
+	pendingLost bool
+	// kept is set once refuseVlogForm has handed the video to the
+	// pending uploads, which then own its release.
+	kept bool
+}
+
+// done releases the video's hold unless the video was kept for the next
+// try of the form.
+func (sub *vlogSubmission) done() {
+	if !sub.kept {
+		sub.release()
+	}
+}
+
+// errors returns every problem of the submission: the text fields' and the
+// video's, in the order of the form.
+func (sub *vlogSubmission) errors() formErrors {
+	var fe formErrors
+	fe.addInvalid(sub.in.Validate(), nil, nil)
+	switch {
+	case sub.videoErr != nil:
+		var ve *memstore.ValidationError
+		errors.As(sub.videoErr, &ve)
+		fe.add("video", "The video "+ve.Msg+". Please choose a different file.")
+	case sub.pendingLost:
+		fe.add("video", "The video you chose before was not kept (it expired, or the site restarted). Please choose it again.")
+	}
+	return fe
 }
 
 // readVlogForm reads a create (id 0) or edit form, url-encoded or
 // multipart. Nothing is stored before the request is known to come from
-// this site (Origin and CSRF token, which the form sends first), from a
-// signed-in user allowed to make the change, with valid text; only then is
-// the video streamed into the media store. When ok is false it has
-// answered.
+// this site (Origin and CSRF token, which the form sends first) from a
+// signed-in user allowed to make the change; only then is the video
+// streamed into the media store, even if the text is wrong, so that a
+// refused form can keep it. A hidden pending_video field takes back a
+// video kept that way. When ok is false it has answered and released
+// the video.
 func (s *Site) readVlogForm(w httpraw.ResponseWriter, r *httpraw.Request, id uint64) (sub vlogSubmission, ok bool) {
 	sub.release = func() {}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -37,7 +75,10 @@ func (s *Site) readVlogForm(w httpraw.ResponseWriter, r *httpraw.Request, id uin
 			return sub, false
 		}
 		sub.in = memstore.VlogInput{Title: form.Get("title"), Body: form.Get("body"), RemoveVideo: form.Get("remove_video") != ""}
-		sub.user, ok = s.authorizeVlogForm(w, r, id)
+		sub.pendingToken = form.Get(pendingField)
+		if sub.user, ok = s.authorizeVlogForm(w, r, id); ok {
+			s.usePending(&sub)
+		}
 		return sub, ok
 	}
 
@@ -64,6 +105,7 @@ func (s *Site) readVlogForm(w httpraw.ResponseWriter, r *httpraw.Request, id uin
 			break
 		}
 		if err != nil {
+			sub.release()
 			s.failUpload(w, r, err)
 			return sub, false
 		}
@@ -89,6 +131,8 @@ func (s *Site) readVlogForm(w httpraw.ResponseWriter, r *httpraw.Request, id uin
 			sub.in.Body, err = readField(part, memstore.MaxBodyBytes+1)
 		case "remove_video":
 			sub.in.RemoveVideo = true
+		case pendingField:
+			sub.pendingToken, err = readField(part, 128)
 		case "video":
 			if part.FileName() == "" {
 				break // no file chosen
@@ -98,30 +142,29 @@ func (s *Site) readVlogForm(w httpraw.ResponseWriter, r *httpraw.Request, id uin
 					return sub, false
 				}
 			}
-			if err := sub.in.Validate(); err != nil {
-				s.refuseVlogForm(w, r, id, sub.in, err)
-				return sub, false
-			}
-			video, release, err := s.store.PutVideo(part, s.maxUpload)
-			var ve *memstore.ValidationError
+			// The video is stored even when the text is wrong, so that it
+			// can be kept for the corrected form.
+			video, release, putErr := s.store.PutVideo(part, s.maxUpload)
 			switch {
-			case errors.As(err, &ve):
-				s.refuseVlogForm(w, r, id, sub.in, err)
-				return sub, false
-			case errors.Is(err, io.ErrUnexpectedEOF):
+			case memstore.Invalid(putErr) != nil:
+				sub.videoErr = putErr
+			case errors.Is(putErr, io.ErrUnexpectedEOF):
 				// The multipart body ended inside the video part.
-				s.failUpload(w, r, err)
+				s.failUpload(w, r, putErr)
 				return sub, false
-			case err != nil && !errors.Is(err, memstore.ErrTooLarge) && !errors.Is(err, httpraw.ErrBodyTooLarge):
-				s.fail(w, r, err) // the client's read errors are 4xx there; the disk's are 500
+			case putErr != nil && !errors.Is(putErr, memstore.ErrTooLarge) && !errors.Is(putErr, httpraw.ErrBodyTooLarge):
+				s.fail(w, r, putErr) // the client's read errors are 4xx there; the disk's are 500
 				return sub, false
-			case err != nil:
+			case putErr != nil:
 				s.uploadTooLarge(w, r)
 				return sub, false
+			default:
+				sub.release()
+				sub.in.Video, sub.release, sub.videoName = video, release, part.FileName()
 			}
-			sub.in.Video, sub.release = video, release
 		}
 		if err != nil {
+			sub.release()
 			s.failUpload(w, r, err)
 			return sub, false
 		}
@@ -131,12 +174,32 @@ func (s *Site) readVlogForm(w httpraw.ResponseWriter, r *httpraw.Request, id uin
 		return sub, false
 	}
 	if sub.user == nil {
-		sub.user, ok = s.authorizeVlogForm(w, r, id)
+		if sub.user, ok = s.authorizeVlogForm(w, r, id); !ok {
+			return sub, false
+		}
 	}
-	if !ok {
-		sub.release()
+	s.usePending(&sub)
+	return sub, true
+}
+
+// pendingField is the hidden field that names a kept video.
+const pendingField = "pending_video"
+
+// usePending takes back the kept video the form names, unless a new file
+// was chosen (which replaces it: the kept one is let go).
+func (s *Site) usePending(sub *vlogSubmission) {
+	if sub.pendingToken == "" {
+		return
 	}
-	return sub, ok
+	k := s.pending.take(sub.pendingToken, sub.user.ID)
+	switch {
+	case k != nil && (sub.in.Video != nil || sub.videoErr != nil):
+		k.release()
+	case k != nil:
+		sub.in.Video, sub.release, sub.videoName = k.video, k.release, k.name
+	case sub.in.Video == nil && sub.videoErr == nil:
+		sub.pendingLost = true
+	}
 }
 
 // readField reads a text part of at most max bytes; more is cut off, and
@@ -171,21 +234,36 @@ func (s *Site) authorizeVlogForm(w httpraw.ResponseWriter, r *httpraw.Request, i
 	return u, true
 }
 
-// refuseVlogForm re-renders the form with the message for err (a
-// *memstore.ValidationError) and the text the person typed.
-func (s *Site) refuseVlogForm(w httpraw.ResponseWriter, r *httpraw.Request, id uint64, in memstore.VlogInput, err error) {
-	var ve *memstore.ValidationError
-	if !errors.As(err, &ve) {
-		s.fail(w, r, err)
-		return
-	}
-	form := vlogForm{ID: id, Title: in.Title, Body: in.Body, Errors: map[string]string{ve.Field: ve.Msg}}
+// refuseVlogForm re-renders the form with every message and the text the
+// person typed. A video that came with it is kept for the next try (the
+// form then says so), so it need not be chosen again.
+func (s *Site) refuseVlogForm(w httpraw.ResponseWriter, r *httpraw.Request, id uint64, sub *vlogSubmission, errs formErrors) {
+	form := vlogForm{ID: id, Title: sub.in.Title, Body: sub.in.Body, Errors: errs}
 	if id != 0 {
 		if v, err := s.store.Vlog(id); err == nil {
 			form.HasVideo = v.Video != nil
 		}
 	}
+	if sub.in.Video != nil {
+		if token := s.pending.keep(sub.user.ID, sub.in.Video, sub.videoName, sub.release); token != "" {
+			form.Kept = &keptVideo{Token: token, Name: sub.videoName, Size: memstore.SizeText(sub.in.Video.Size)}
+		} else {
+			form.Errors.add("video", "The video could not be kept. Please choose it again.")
+		}
+		sub.kept = true
+	}
 	s.render(w, r, 422, "vlog_form", form)
+}
+
+// saveFailed answers an error from the store's create or edit: the form
+// again for invalid input, else the error page.
+func (s *Site) saveFailed(w httpraw.ResponseWriter, r *httpraw.Request, id uint64, sub *vlogSubmission, err error) {
+	var fe formErrors
+	if fe.addInvalid(err, nil, nil) {
+		s.refuseVlogForm(w, r, id, sub, fe)
+		return
+	}
+	s.fail(w, r, err)
 }
 
 // failUpload answers an error met while reading the multipart body: the

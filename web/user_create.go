@@ -1,8 +1,6 @@
 package web
 
 import (
-	"errors"
-
 	"vlogd/httpraw"
 	"vlogd/memstore"
 )
@@ -11,8 +9,7 @@ import (
 type authForm struct {
 	Username string
 	Next     string
-	Errors   map[string]string // sign-up: per field
-	Error    string            // sign-in: one message for the whole form
+	Errors   formErrors // every problem at once, in the order of the fields
 }
 
 // userNew shows the sign-up form.
@@ -20,7 +17,8 @@ func (s *Site) userNew(w httpraw.ResponseWriter, r *httpraw.Request) {
 	s.render(w, r, 200, "user_form", authForm{Next: safeNext(r.Query().Get("next"))})
 }
 
-// userCreate makes an account, signs it in and sends it where it was going.
+// userCreate makes an account, signs it in and sends it where it was going,
+// or shows the form again with every problem of the name and the password.
 func (s *Site) userCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
 	form, _, ok := s.postForm(w, r)
 	if !ok {
@@ -28,17 +26,16 @@ func (s *Site) userCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
 	}
 	name, password := form.Get("username"), form.Get("password")
 	data := authForm{Username: name, Next: safeNext(form.Get("next"))}
-	refuse := func(field, msg string) {
-		data.Errors = map[string]string{field: msg}
-		s.render(w, r, 422, "user_form", data)
-	}
-	var ve *memstore.ValidationError
-	if err := memstore.ValidateUsername(name); errors.As(err, &ve) {
-		refuse(ve.Field, ve.Msg)
-		return
+	if !data.Errors.addInvalid(memstore.ValidateUsername(name), nil, nil) {
+		if _, err := s.store.UserByName(name); err == nil {
+			data.Errors.add("username", "Username is already taken.")
+		}
 	}
 	if msg := validatePassword(password); msg != "" {
-		refuse("password", msg)
+		data.Errors.add("password", "Password "+msg+".")
+	}
+	if data.Errors != nil {
+		s.render(w, r, 422, "user_form", data)
 		return
 	}
 	hash, err := hashPassword(password)
@@ -47,8 +44,9 @@ func (s *Site) userCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
 		return
 	}
 	u, err := s.store.CreateUser(name, hash)
-	if errors.As(err, &ve) {
-		refuse(ve.Field, ve.Msg)
+	if data.Errors.addInvalid(err, nil, nil) {
+		// Taken between the check above and now.
+		s.render(w, r, 422, "user_form", data)
 		return
 	}
 	if err != nil {

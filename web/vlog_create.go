@@ -12,13 +12,18 @@ func (s *Site) vlogCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
 	if !ok {
 		return
 	}
-	defer sub.release()
+	defer sub.done()
+	if errs := sub.errors(); errs != nil {
+		s.refuseVlogForm(w, r, 0, &sub, errs)
+		return
+	}
 	v, err := s.store.CreateVlog(sub.user.ID, sub.in)
 	if err != nil {
-		s.refuseVlogForm(w, r, 0, sub.in, err)
+		s.saveFailed(w, r, 0, &sub, err)
 		return
 	}
 	// Invariant 1: CreateVlog returned, so the record (and before it the
 	// video) is on disk.
+	s.setFlash(s.viewer(r), "Your vlog is published.", flashTop)
 	seeOther(w, vlogPath(v.ID))
 }

@@ -30,10 +30,15 @@ func (s *Site) vlogUpdate(w httpraw.ResponseWriter, r *httpraw.Request) {
 	if !ok {
 		return
 	}
-	defer sub.release()
-	if _, err := s.store.EditVlog(v.ID, sub.user.ID, sub.in); err != nil {
-		s.refuseVlogForm(w, r, v.ID, sub.in, err)
+	defer sub.done()
+	if errs := sub.errors(); errs != nil {
+		s.refuseVlogForm(w, r, v.ID, &sub, errs)
 		return
 	}
+	if _, err := s.store.EditVlog(v.ID, sub.user.ID, sub.in); err != nil {
+		s.saveFailed(w, r, v.ID, &sub, err)
+		return
+	}
+	s.setFlash(s.viewer(r), "Your changes are saved.", flashTop)
 	seeOther(w, vlogPath(v.ID))
 }

@@ -24,5 +24,11 @@ func (s *Site) vlogLike(w httpraw.ResponseWriter, r *httpraw.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	seeOther(w, vlogPath(v.ID))
+	msg := "You like this vlog."
+	if !on {
+		msg = "You no longer like this vlog."
+	}
+	s.setFlash(s.viewer(r), msg, flashLike)
+	// Back to the Like button, not the top of the page.
+	seeOther(w, vlogPath(v.ID)+"#like")
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 
@@ -19,10 +20,30 @@ type vlogItem struct {
 // results.
 type listView struct {
 	Heading string
-	Empty   string // shown when there are no items
+	Empty   string  // shown when there are no items
+	Invite  *invite // a link after Empty, or nil
 	Items   []vlogItem
 	Older   string // link to the next (older) page, or ""
 	Newer   string // link to the previous (newer) page, or ""
+	// Count says where the page is in the listing: "vlogs 21–40 of 62".
+	Count string
+	// Words are the searched words, marked in titles and excerpts.
+	Words []string
+}
+
+// invite is a call to action in an empty listing: Text is the link's text
+// and After what follows it in the sentence.
+type invite struct {
+	Href, Text, After string
+}
+
+// countText is "vlogs 21–40 of 62" for a page of n items after offset
+// others, of total; "" for an empty listing.
+func countText(noun string, offset, n, total int) string {
+	if n == 0 || total == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s %d–%d of %d", noun, offset+1, offset+n, total)
 }
 
 // listView turns a page into the template's data. link builds the address
@@ -38,6 +59,7 @@ func (s *Site) listView(p memstore.Page, heading, empty string, link func(key st
 	if p.Newer != 0 {
 		lv.Newer = link("after", p.Newer)
 	}
+	lv.Count = countText("Vlogs", p.Offset, len(p.Vlogs), p.Total)
 	return lv
 }
 
@@ -63,7 +85,15 @@ func (s *Site) vlogList(w httpraw.ResponseWriter, r *httpraw.Request) {
 		return
 	}
 	p := s.store.Vlogs(c, memstore.DefaultPageSize)
-	s.render(w, r, 200, "vlog_list", s.listView(p, "Vlogs", "No vlogs here yet. Sign in and write the first one.", pageLink("/", nil)))
+	lv := s.listView(p, "Vlogs", "No vlogs yet.", pageLink("/", nil))
+	if s.store.UserCount() == 0 {
+		// A new site: the first account is its owner's.
+		lv.Empty = "This site is new and has no owner yet."
+		lv.Invite = &invite{Href: "/signup", Text: "Sign up to become its owner", After: " and write the first vlog."}
+	} else {
+		lv.Invite = &invite{Href: "/vlogs/new", Text: "Write the first vlog", After: "."}
+	}
+	s.render(w, r, 200, "vlog_list", lv)
 }
 
 // parseCursor reads ?before= or ?after= (at most one, a positive ID).

@@ -10,7 +10,14 @@ type vlogForm struct {
 	Title    string
 	Body     string
 	HasVideo bool // the vlog being edited has a video
-	Errors   map[string]string
+	Errors   formErrors
+	Kept     *keptVideo // a video kept from the refused try, or nil
+}
+
+// keptVideo is a video sent with a form that was refused, held for the
+// next try under Token.
+type keptVideo struct {
+	Token, Name, Size string
 }
 
 // vlogNew shows the empty form to a signed-in user.

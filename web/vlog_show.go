@@ -11,12 +11,12 @@ import (
 // vlogPage is the data of a vlog's page: the vlog, its comments and likes,
 // and after a refused comment, the message and the text typed.
 type vlogPage struct {
-	Vlog         *memstore.Vlog
-	Comments     []*memstore.Comment
-	Likes        int
-	Liked        bool
-	CommentBody  string
-	CommentError string
+	Vlog          *memstore.Vlog
+	Comments      []*memstore.Comment
+	Likes         int
+	Liked         bool
+	CommentBody   string
+	CommentErrors formErrors
 }
 
 func (s *Site) vlogPage(r *httpraw.Request, v *memstore.Vlog) vlogPage {

@@ -53,6 +53,10 @@ type Site struct {
 	proxies   proxySet
 
 	loginByName, loginByAddr *throttle
+	// pending holds videos of refused forms for their next try; flash the
+	// one-shot messages shown after a redirect.
+	pending *pendingUploads
+	flash   *flashes
 	// dummyHash is checked against when a sign-in names an unknown user,
 	// so that it takes as long as a wrong password and does not reveal
 	// which names exist.
@@ -79,6 +83,8 @@ func New(store *memstore.Store, opts Options) (*Site, error) {
 	}
 	s.loginByName = newThrottle(loginFailuresPerName, loginWindow, now)
 	s.loginByAddr = newThrottle(loginFailuresPerAddr, loginWindow, now)
+	s.pending = newPendingUploads(now)
+	s.flash = newFlashes(now)
 	token, err := newToken()
 	if err != nil {
 		return nil, err
