@@ -152,4 +152,3 @@ func (s *Store) User(id uint64) (*User, error) {
 	}
 	return u, nil
 }
-
