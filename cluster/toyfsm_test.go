@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"sync"
 )
 
@@ -16,10 +17,14 @@ type toyFSM struct {
 	nextID uint64
 	last   uint64 // last applied index, to catch out-of-order applies
 	bad    error  // first invariant violation seen by apply
+	// tags maps each applied op's tag to its result, so a test can learn
+	// the fate of a proposal whose Propose failed.
+	tags map[string]toyResult
 }
 
 type toyOp struct {
 	Kind  string `json:"k"` // create, edit, delete, get
+	Tag   string `json:"t"` // unique per proposal
 	ID    uint64 `json:"i,omitempty"`
 	Value string `json:"v,omitempty"`
 }
@@ -30,7 +35,9 @@ type toyResult struct {
 	Found bool
 }
 
-func newToyFSM() *toyFSM { return &toyFSM{items: map[uint64]string{}, nextID: 1} }
+func newToyFSM() *toyFSM {
+	return &toyFSM{items: map[uint64]string{}, nextID: 1, tags: map[string]toyResult{}}
+}
 
 func encodeOp(op toyOp) []byte {
 	b, err := json.Marshal(op)
@@ -51,43 +58,52 @@ func (f *toyFSM) Apply(index uint64, payload []byte) any {
 	if err := json.Unmarshal(payload, &op); err != nil {
 		return err
 	}
+	res, err := f.apply(op)
+	if err != nil {
+		return err
+	}
+	if op.Tag != "" {
+		f.tags[op.Tag] = res
+	}
+	return res
+}
+
+func (f *toyFSM) apply(op toyOp) (toyResult, error) {
 	switch op.Kind {
 	case "create":
 		id := f.nextID
 		f.nextID++
 		f.items[id] = op.Value
-		return toyResult{ID: id, Value: op.Value, Found: true}
+		return toyResult{ID: id, Value: op.Value, Found: true}, nil
 	case "edit":
 		if _, ok := f.items[op.ID]; !ok {
-			return toyResult{ID: op.ID}
+			return toyResult{ID: op.ID}, nil
 		}
 		f.items[op.ID] = op.Value
-		return toyResult{ID: op.ID, Value: op.Value, Found: true}
+		return toyResult{ID: op.ID, Value: op.Value, Found: true}, nil
 	case "delete":
 		_, ok := f.items[op.ID]
 		delete(f.items, op.ID)
-		return toyResult{ID: op.ID, Found: ok}
+		return toyResult{ID: op.ID, Found: ok}, nil
 	case "get":
 		v, ok := f.items[op.ID]
-		return toyResult{ID: op.ID, Value: v, Found: ok}
+		return toyResult{ID: op.ID, Value: v, Found: ok}, nil
 	}
-	return errors.New("unknown op " + op.Kind)
+	return toyResult{}, errors.New("unknown op " + op.Kind)
 }
 
 type toyState struct {
-	Items  map[uint64]string `json:"items"`
-	NextID uint64            `json:"next"`
-	Last   uint64            `json:"last"`
+	Items  map[uint64]string    `json:"items"`
+	NextID uint64               `json:"next"`
+	Last   uint64               `json:"last"`
+	Tags   map[string]toyResult `json:"tags"`
 }
 
 // Snapshot copies the map under the lock and encodes it later, outside it,
 // as memstore will with its immutable values.
 func (f *toyFSM) Snapshot() (SnapshotWriter, error) {
 	f.mu.RLock()
-	st := toyState{Items: make(map[uint64]string, len(f.items)), NextID: f.nextID, Last: f.last}
-	for k, v := range f.items {
-		st.Items[k] = v
-	}
+	st := toyState{Items: maps.Clone(f.items), NextID: f.nextID, Last: f.last, Tags: maps.Clone(f.tags)}
 	f.mu.RUnlock()
 	return func(w io.Writer) error { return json.NewEncoder(w).Encode(st) }, nil
 }
@@ -99,9 +115,12 @@ func (f *toyFSM) Restore(r io.Reader) error {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.items, f.nextID, f.last = st.Items, st.NextID, st.Last
+	f.items, f.nextID, f.last, f.tags = st.Items, st.NextID, st.Last, st.Tags
 	if f.items == nil {
 		f.items = map[uint64]string{}
+	}
+	if f.tags == nil {
+		f.tags = map[string]toyResult{}
 	}
 	return nil
 }
@@ -116,9 +135,11 @@ func (f *toyFSM) get(id uint64) (string, bool) {
 func (f *toyFSM) copyState() (map[uint64]string, uint64, error) {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	m := make(map[uint64]string, len(f.items))
-	for k, v := range f.items {
-		m[k] = v
-	}
-	return m, f.nextID, f.bad
+	return maps.Clone(f.items), f.nextID, f.bad
+}
+
+func (f *toyFSM) appliedTags() map[string]toyResult {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return maps.Clone(f.tags)
 }
