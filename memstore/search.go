@@ -3,9 +3,6 @@ package memstore
 import (
 	"slices"
 	"sort"
-	"strings"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Search limits: words longer than maxWordRunes are not indexed (nobody
@@ -16,47 +13,40 @@ const (
 )
 
 // searchIndex is an inverted index: each word maps to the IDs of the vlogs
-// whose title or body contain it, in ascending order. New vlogs have the
-// largest ID yet, so indexing one appends. A deleted vlog's entries are left
-// in place and skipped at query time (a lookup in the vlog map); each list
-// counts them and is compacted once they are half of it, which keeps a
-// delete O(words) instead of O(words × list length). Edits update the lists
-// of the words that changed.
+// whose title or body contain it, in ascending order (as uint32: apply
+// refuses vlog IDs beyond that). New vlogs have the largest ID yet, so
+// indexing one appends. A deleted vlog's entries are left in place and
+// skipped at query time (a lookup in the vlog map); each list counts them
+// and is compacted once they are half of it, which keeps a delete O(words)
+// instead of O(words × list length). Edits update the lists of the words
+// that changed. mode says whether changes apply now, wait for the build
+// after recovery, or are dropped (search_build.go).
 type searchIndex struct {
-	postings map[string][]uint64
+	postings map[string][]uint32
 	stale    map[string]int
+	mode     indexMode
+	pending  []indexChange
 }
 
 func newSearchIndex() *searchIndex {
-	return &searchIndex{postings: make(map[string][]uint64), stale: make(map[string]int)}
+	return &searchIndex{postings: make(map[string][]uint32), stale: make(map[string]int)}
 }
-
-// words splits text into its distinct lower-case words: runs of letters and
-// digits.
-func words(text string) []string {
-	seen := make(map[string]bool)
-	var out []string
-	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
-		w = strings.ToLower(w)
-		if utf8.RuneCountInString(w) > maxWordRunes || seen[w] {
-			continue
-		}
-		seen[w] = true
-		out = append(out, w)
-	}
-	return out
-}
-
-func vlogWords(v *Vlog) []string { return words(v.Title + "\n" + v.Body) }
 
 // add indexes v under each of its words.
 func (ix *searchIndex) add(v *Vlog) {
+	switch ix.mode {
+	case indexDeferred:
+		return
+	case indexBuilding:
+		ix.pending = append(ix.pending, indexChange{v: v})
+		return
+	}
 	for _, w := range vlogWords(v) {
-		ix.insert(w, v.ID)
+		ix.insert(w, uint32(v.ID))
 	}
 }
 
-func (ix *searchIndex) insert(w string, id uint64) {
+func (ix *searchIndex) insert(w string, id uint32) {
 	list := ix.postings[w]
 	if n := len(list); n == 0 || list[n-1] < id {
 		ix.postings[w] = append(list, id)
@@ -71,18 +61,25 @@ func (ix *searchIndex) insert(w string, id uint64) {
 // update re-indexes a vlog whose text changed from old to v, touching only
 // the lists of words that came or went.
 func (ix *searchIndex) update(old, v *Vlog) {
+	switch ix.mode {
+	case indexDeferred:
+		return
+	case indexBuilding:
+		ix.pending = append(ix.pending, indexChange{old: old, v: v})
+		return
+	}
 	before, after := wordSet(vlogWords(old)), wordSet(vlogWords(v))
 	for w := range before {
 		if !after[w] {
 			list := ix.postings[w]
-			if i, found := slices.BinarySearch(list, v.ID); found {
+			if i, found := slices.BinarySearch(list, uint32(v.ID)); found {
 				ix.postings[w] = slices.Delete(list, i, i+1)
 			}
 		}
 	}
 	for w := range after {
 		if !before[w] {
-			ix.insert(w, v.ID)
+			ix.insert(w, uint32(v.ID))
 		}
 	}
 }
@@ -98,10 +95,17 @@ func wordSet(ws []string) map[string]bool {
 // remove notes that v is gone. live tells which IDs still exist, for
 // compaction.
 func (ix *searchIndex) remove(v *Vlog, live map[uint64]*Vlog) {
+	switch ix.mode {
+	case indexDeferred:
+		return
+	case indexBuilding:
+		ix.pending = append(ix.pending, indexChange{old: v})
+		return
+	}
 	for _, w := range vlogWords(v) {
 		ix.stale[w]++
 		if list := ix.postings[w]; ix.stale[w]*2 >= len(list) {
-			ix.postings[w] = slices.DeleteFunc(list, func(id uint64) bool { return live[id] == nil })
+			ix.postings[w] = slices.DeleteFunc(list, func(id uint32) bool { return live[uint64(id)] == nil })
 			delete(ix.stale, w)
 			if len(ix.postings[w]) == 0 {
 				delete(ix.postings, w)
@@ -126,18 +130,18 @@ func (ix *searchIndex) search(query string, c Cursor, limit int, live map[uint64
 	if len(qw) == 0 {
 		return Page{}
 	}
-	lists := make([][]uint64, len(qw))
+	lists := make([][]uint32, len(qw))
 	for i, w := range qw {
 		lists[i] = ix.postings[w]
 		if len(lists[i]) == 0 {
 			return Page{}
 		}
 	}
-	slices.SortFunc(lists, func(a, b []uint64) int { return len(a) - len(b) })
+	slices.SortFunc(lists, func(a, b []uint32) int { return len(a) - len(b) })
 	first, rest := lists[0], lists[1:]
 	match := func(i int) *Vlog {
 		id := first[i]
-		v := live[id]
+		v := live[uint64(id)]
 		if v == nil {
 			return nil
 		}
@@ -154,7 +158,7 @@ func (ix *searchIndex) search(query string, c Cursor, limit int, live map[uint64
 	var found []*Vlog
 	moreBeyond, moreBehind := false, false
 	if c.After != 0 {
-		start := sort.Search(len(first), func(i int) bool { return first[i] > c.After })
+		start := sort.Search(len(first), func(i int) bool { return uint64(first[i]) > c.After })
 		for i := start; i < len(first); i++ {
 			if v := match(i); v != nil {
 				if len(found) == limit {
@@ -177,7 +181,7 @@ func (ix *searchIndex) search(query string, c Cursor, limit int, live map[uint64
 	} else {
 		start := len(first) - 1
 		if c.Before != 0 {
-			start = sort.Search(len(first), func(i int) bool { return first[i] >= c.Before }) - 1
+			start = sort.Search(len(first), func(i int) bool { return uint64(first[i]) >= c.Before }) - 1
 		}
 		for i := start; i >= 0; i-- {
 			if v := match(i); v != nil {
@@ -255,7 +259,11 @@ func anyMatch(i, end int, match func(int) *Vlog) bool {
 
 // Search returns one page of the vlogs whose title or body contain every
 // word of query (case-insensitive, whole words), newest first.
+//
+// Right after Open the index may still be being built (search_build.go):
+// Search then waits for it, so that it never answers from part of it.
 func (s *Store) Search(query string, c Cursor, limit int) Page {
+	<-s.indexReady
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.st.index.search(query, c, limit, s.st.vlogs)

@@ -1,7 +1,9 @@
 package memstore
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -109,6 +111,10 @@ func (st *state) apply(o *op) result {
 }
 
 func (st *state) createVlog(o *op) result {
+	if st.nextVlogID > math.MaxUint32 {
+		// The search index holds IDs as uint32 (search.go).
+		return result{err: errors.New("memstore: vlog IDs exhausted")}
+	}
 	author, ok := st.users[o.UserID]
 	if !ok {
 		return result{err: fmt.Errorf("author %d: %w", o.UserID, ErrNotFound)}

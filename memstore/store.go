@@ -67,6 +67,8 @@ type Store struct {
 	st  *state
 	seq uint64 // last applied sequence number
 
+	indexReady chan struct{} // closed once the search index is built (search_build.go)
+
 	snapMu   sync.Mutex  // one snapshot at a time
 	snapping atomic.Bool // a background snapshot is scheduled or running
 	bg       sync.WaitGroup
@@ -95,6 +97,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		noPosters:       opts.NoPosters,
 		pending:         make(map[string]int),
 		observeSnapshot: opts.ObserveSnapshot,
+		indexReady:      make(chan struct{}),
 	}
 	if s.blobGrace <= 0 {
 		s.blobGrace = time.Hour
@@ -125,6 +128,7 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("memstore: %w", err)
 	}
 	s.bgCtx, s.bgStop = context.WithCancel(context.Background())
+	s.startIndex()
 	s.recovery.Took = time.Since(start)
 	s.recovery.Vlogs = len(s.st.vlogs)
 	s.recovery.LastSeq = s.seq
@@ -135,6 +139,7 @@ func Open(dir string, opts Options) (*Store, error) {
 func (s *Store) recover() error {
 	loadStart := time.Now()
 	seq, err := s.log.LoadSnapshot(func(r *wal.SnapshotReader) error {
+		defer pauseGC()()
 		st, err := loadSnapshot(r, s.logger)
 		if err != nil {
 			return fmt.Errorf("snapshot %s at seq %d: %w", r.Path, r.Seq, err)
