@@ -217,16 +217,16 @@ func (ix *searchIndex) count(query string, newerThan uint64, live map[uint64]*Vl
 	if len(qw) == 0 {
 		return 0, 0
 	}
-	lists := make([][]uint64, len(qw))
+	lists := make([][]uint32, len(qw))
 	for i, w := range qw {
 		if lists[i] = ix.postings[w]; len(lists[i]) == 0 {
 			return 0, 0
 		}
 	}
-	slices.SortFunc(lists, func(a, b []uint64) int { return len(a) - len(b) })
+	slices.SortFunc(lists, func(a, b []uint32) int { return len(a) - len(b) })
 next:
 	for _, id := range lists[0] {
-		if live[id] == nil {
+		if live[uint64(id)] == nil {
 			continue
 		}
 		for _, l := range lists[1:] {
@@ -235,7 +235,7 @@ next:
 			}
 		}
 		total++
-		if id > newerThan {
+		if uint64(id) > newerThan {
 			newer++
 		}
 	}
@@ -273,7 +273,9 @@ func (s *Store) Search(query string, c Cursor, limit int) Page {
 // and how many of those are newer than (have an ID above) newerThan: with
 // the first vlog of a result page, the number of results before that page.
 // It costs a pass over the matches of the query's rarest word.
+// Like Search, it waits for the index after Open.
 func (s *Store) SearchCount(query string, newerThan uint64) (total, newer int) {
+	<-s.indexReady
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.st.index.count(query, newerThan, s.st.vlogs)
