@@ -36,8 +36,8 @@ func testLogger() *slog.Logger {
 	return nil
 }
 
-// testConfig is raft tuned for loopback: elections in a few hundred
-// milliseconds, small snapshots so restarts exercise snapshot install.
+// testConfig is raft tuned for loopback: elections within a second or so
+// (not faster: a loaded machine would see elections it does not need), small snapshots so restarts exercise snapshot install.
 func testConfig(id, dir, addr string, fsm FSM) Config {
 	return Config{
 		ID:                 id,
@@ -46,9 +46,9 @@ func testConfig(id, dir, addr string, fsm FSM) Config {
 		Secret:             testSecret,
 		FSM:                fsm,
 		NoQuorumTimeout:    3 * time.Second,
-		HeartbeatTimeout:   300 * time.Millisecond,
-		ElectionTimeout:    300 * time.Millisecond,
-		LeaderLeaseTimeout: 200 * time.Millisecond,
+		HeartbeatTimeout:   500 * time.Millisecond,
+		ElectionTimeout:    500 * time.Millisecond,
+		LeaderLeaseTimeout: 400 * time.Millisecond,
 		SnapshotInterval:   250 * time.Millisecond,
 		SnapshotThreshold:  64,
 		TrailingLogs:       32,
