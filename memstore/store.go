@@ -65,7 +65,8 @@ type Store struct {
 
 	mu  sync.RWMutex // guards st and seq; held for reads and for apply, never across I/O
 	st  *state
-	seq uint64 // last applied sequence number
+	seq uint64        // last applied sequence number
+	gen atomic.Uint64 // see Generation; bumped under mu by applied
 
 	indexReady chan struct{} // closed once the search index is built (search_build.go)
 
@@ -205,6 +206,7 @@ func (s *Store) commit(o *op) (result, error) {
 		s.mu.Lock()
 		res = s.st.apply(o)
 		s.seq = seq
+		s.applied(o)
 		s.mu.Unlock()
 	})
 	switch {
