@@ -25,7 +25,7 @@ var gzipPool = sync.Pool{New: func() any {
 // differ from the identity representation's.
 func Gzip(h Handler) Handler {
 	return HandlerFunc(func(w ResponseWriter, r *Request) {
-		gw := &gzipWriter{w: w, accept: acceptsGzip(r.Header.Values("Accept-Encoding"))}
+		gw := &gzipWriter{w: w, accept: AcceptsGzip(&r.Header)}
 		defer gw.close()
 		h.ServeHTTP(gw, r)
 	})
@@ -50,7 +50,9 @@ func (g *gzipWriter) WriteHeader(code int) {
 	g.status = code
 	h := g.w.Header()
 	if bodyAllowed(code) && code != 206 && !h.has("Content-Encoding") && compressible(h.Get("Content-Type")) {
-		h.Add("Vary", "Accept-Encoding")
+		if !hasToken(h.Get("Vary"), "Accept-Encoding") {
+			h.Add("Vary", "Accept-Encoding")
+		}
 		if g.accept {
 			return // decide at gzipMinSize bytes or at close
 		}
@@ -146,28 +148,6 @@ func (g *gzipWriter) close() {
 		gzipPool.Put(g.gz)
 		g.gz = nil
 	}
-}
-
-// acceptsGzip reports whether Accept-Encoding lists gzip (or *) with a
-// non-zero weight.
-func acceptsGzip(values []string) bool {
-	for _, v := range values {
-		for rest := v; rest != ""; {
-			var elem string
-			elem, rest = cutByte(rest, ',')
-			coding, params := cutByte(elem, ';')
-			coding = trimOWS(coding)
-			if !equalFold(coding, "gzip") && coding != "*" {
-				continue
-			}
-			q := trimOWS(params)
-			if k, v := cutByte(q, '='); equalFold(trimOWS(k), "q") && strings.Trim(trimOWS(v), "0.") == "" {
-				continue // q=0: explicitly not acceptable
-			}
-			return true
-		}
-	}
-	return false
 }
 
 func compressible(contentType string) bool {
