@@ -45,6 +45,30 @@ func (s *Site) csrfToken(w httpraw.ResponseWriter, r *httpraw.Request, v viewer)
 	return csrfTokenFor(secret)
 }
 
+// csrfSource makes a page's CSRF token the first time a template asks for
+// it, so that a page without a form neither sets the cookie nor carries a
+// token, and can be shared by every reader.
+type csrfSource struct {
+	s     *Site
+	w     httpraw.ResponseWriter
+	r     *httpraw.Request
+	v     viewer
+	token string
+	done  bool
+}
+
+// CSRF is the token every form on the page must send back. Asking for it
+// marks the response as this visitor's own (never stored in the render
+// cache) and may set the anonymous secret cookie.
+func (pv *view) CSRF() string {
+	c := &pv.csrf
+	if !c.done {
+		markPersonal(c.w)
+		c.token, c.done = c.s.csrfToken(c.w, c.r, c.v), true
+	}
+	return c.token
+}
+
 // validCSRF reports whether the submitted token matches the secret of the
 // visitor who sent r.
 func validCSRF(r *httpraw.Request, v viewer, submitted string) bool {

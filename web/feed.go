@@ -99,7 +99,9 @@ func (s *Site) feed(w httpraw.ResponseWriter, r *httpraw.Request) {
 
 func atomTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// siteURL is the site's own origin as the client addressed it.
+// siteURL is the site's own origin as the client addressed it. The render
+// cache keys pages by exactly r.Host and r.TLS (pageKey): whatever else
+// this comes to read must join that key.
 func siteURL(r *httpraw.Request) string {
 	scheme := "http://"
 	if r.TLS {

@@ -89,10 +89,14 @@ func (h *histogram) write(w io.Writer, name, help string) {
 func (m *Metrics) measure(next httpraw.Handler) httpraw.Handler {
 	return httpraw.HandlerFunc(func(w httpraw.ResponseWriter, r *httpraw.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w}
+		rec := statusRecorders.Get().(*statusRecorder)
+		rec.ResponseWriter, rec.status = w, 0
 		next.ServeHTTP(rec, r)
-		class := rec.status / 100
-		if rec.status == 0 {
+		status := rec.status
+		rec.ResponseWriter = nil
+		statusRecorders.Put(rec)
+		class := status / 100
+		if status == 0 {
 			class = 2 // wrote nothing: the server answers 200
 		}
 		if class >= 1 && class <= 5 {
@@ -101,6 +105,10 @@ func (m *Metrics) measure(next httpraw.Handler) httpraw.Handler {
 		m.duration.observe(time.Since(start).Seconds())
 	})
 }
+
+// statusRecorders are reused: the recorder escapes to the handler, and a
+// cached page is otherwise answered without allocating.
+var statusRecorders = sync.Pool{New: func() any { return new(statusRecorder) }}
 
 // statusRecorder remembers the status a handler sent. Unwrap lets the
 // server reach beneath it for sendfile: it changes no bytes.
@@ -144,6 +152,9 @@ func (s *Site) metrics(w httpraw.ResponseWriter, r *httpraw.Request) {
 	m.fsync.write(bw, "vlogd_wal_fsync_duration_seconds", "Duration of each group commit's fdatasync.")
 	m.batchSize.write(bw, "vlogd_wal_batch_size", "Records per group commit.")
 	m.snapshot.write(bw, "vlogd_snapshot_duration_seconds", "Time to write a snapshot.")
+	if s.cache != nil {
+		s.cache.writeMetrics(bw)
+	}
 	fmt.Fprintf(bw, "# HELP vlogd_vlogs Vlogs stored.\n# TYPE vlogd_vlogs gauge\nvlogd_vlogs %d\n", s.store.VlogCount())
 	up := 1
 	if s.store.Healthy() != nil {

@@ -29,6 +29,7 @@ var funcs = template.FuncMap{
 	"plural":   plural,
 	"linkify":  linkify,
 	"mark":     highlight,
+	"static":   staticURL,
 }
 
 // plural writes a count with its noun: "1 like", "3 likes".
@@ -60,8 +61,8 @@ type view struct {
 	Data any
 	// User is the signed-in visitor, nil when anonymous.
 	User *memstore.User
-	// CSRF is the token every form on the page must send back.
-	CSRF string
+	// csrf makes the token for the page's forms; see CSRF.
+	csrf csrfSource
 	// Path is the page's own path, for "sign in and come back here".
 	Path string
 	// MaxUpload is the video size limit, for people.
@@ -77,7 +78,7 @@ type view struct {
 // becomes a clean 500 instead of half a page, then writes it with status.
 func (s *Site) render(w httpraw.ResponseWriter, r *httpraw.Request, status int, page string, data any) {
 	v := s.viewer(r)
-	pv := view{Data: data, User: v.user, CSRF: s.csrfToken(w, r, v), Path: r.Path, MaxUpload: memstore.SizeText(s.maxUpload), Flash: s.takeFlash(r, v)}
+	pv := &view{Data: data, User: v.user, csrf: csrfSource{s: s, w: w, r: r, v: v}, Path: r.Path, MaxUpload: memstore.SizeText(s.maxUpload), Flash: s.takeFlash(r, v)}
 	if r.Path == "/search" {
 		pv.Query = r.Query().Get("q")
 	}

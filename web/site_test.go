@@ -194,7 +194,11 @@ func TestCreateShowListDelete(t *testing.T) {
 
 	resp, body := alice.get(t, "/")
 	wantStatus(t, resp, 200)
-	wantContains(t, body, "No vlogs yet.", `<a href="/vlogs/new">Write the first vlog</a>`, `<link rel="stylesheet" href="/static/site.css">`, `href="/vlogs/new"`, `Signed in as <a href="/users/alice"><strong>alice</strong></a>`)
+	css, err := staticURL("site.css")
+	if err != nil || !strings.HasPrefix(css, "/static/site.") || css == "/static/site.css" {
+		t.Fatalf(`staticURL("site.css") = %q, %v; want a content-hashed name`, css, err)
+	}
+	wantContains(t, body, "No vlogs yet.", `<a href="/vlogs/new">Write the first vlog</a>`, `<link rel="stylesheet" href="`+css+`">`, `href="/vlogs/new"`, `Signed in as <a href="/users/alice"><strong>alice</strong></a>`)
 
 	resp, body = alice.get(t, "/vlogs/new")
 	wantStatus(t, resp, 200)

@@ -9,6 +9,8 @@ import (
 	"io/fs"
 	"mime"
 	"path"
+	"strings"
+	"sync"
 	"time"
 
 	"vlogd/httpraw"
@@ -17,18 +19,15 @@ import (
 //go:embed static
 var staticFS embed.FS
 
-// staticFile is one embedded asset with its validator computed at start.
-type staticFile struct {
-	content     []byte
-	contentType string
-	etag        string
-}
-
 // loadStatic reads every embedded asset into a map keyed by its name under
-// static/. Requests are looked up in that map and nowhere else, so no path
-// a client sends can reach outside it.
-func loadStatic() (map[string]*staticFile, error) {
-	files := make(map[string]*staticFile)
+// static/, twice: under its own name (revalidated on each use) and under a
+// name carrying a hash of its content, "site.1f2e3d4c5b6a.css", which
+// never changes meaning and so may be cached for a year. Requests are
+// looked up in that map and nowhere else, so no path a client sends can
+// reach outside it. Each asset is kept in the render cache's stored form,
+// gzip included.
+func loadStatic() (map[string]*storedPage, error) {
+	files := make(map[string]*storedPage)
 	err := fs.WalkDir(staticFS, "static", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -37,16 +36,16 @@ func loadStatic() (map[string]*staticFile, error) {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(b)
 		ct := mime.TypeByExtension(path.Ext(name))
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		files[name[len("static/"):]] = &staticFile{
-			content:     b,
-			contentType: ct,
-			etag:        `"` + hex.EncodeToString(sum[:12]) + `"`,
-		}
+		name = name[len("static/"):]
+		p := newStoredPage(pageKey{}, 0, []httpraw.Field{{Name: "Content-Type", Value: ct}}, b)
+		files[name] = p
+		forever := *p
+		forever.immutable = true
+		files[hashedName(name, b)] = &forever
 		return nil
 	})
 	if err != nil {
@@ -55,17 +54,65 @@ func loadStatic() (map[string]*staticFile, error) {
 	return files, nil
 }
 
-// staticFile serves an embedded asset with its ETag, so browsers revalidate
-// cheaply (304) and byte ranges work as for any file.
+// hashedName puts a hash of content before the extension of name.
+func hashedName(name string, content []byte) string {
+	sum := sha256.Sum256(content)
+	ext := path.Ext(name)
+	return strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:6]) + ext
+}
+
+// staticURLs maps each embedded asset's name to its content-hashed address.
+var staticURLs = sync.OnceValue(func() map[string]string {
+	urls := make(map[string]string)
+	fs.WalkDir(staticFS, "static", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFS.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		name = name[len("static/"):]
+		urls[name] = "/static/" + hashedName(name, b)
+		return nil
+	})
+	return urls
+})
+
+// staticURL is the template function "static": the content-hashed address
+// of an embedded asset, so a new stylesheet reaches browsers at once while
+// an unchanged one is never fetched again.
+func staticURL(name string) (string, error) {
+	u, ok := staticURLs()[name]
+	if !ok {
+		return "", fmt.Errorf("web: no static file %q", name)
+	}
+	return u, nil
+}
+
+// staticFile serves an embedded asset from its stored form: an ETag for
+// cheap revalidation (304), gzip when accepted, and under its hashed name
+// Cache-Control for a year. A range request gets the identity bytes by
+// ServeContent.
 func (s *Site) staticFile(w httpraw.ResponseWriter, r *httpraw.Request) {
-	f, ok := s.static[r.Param("path")]
+	p, ok := s.static[r.Param("path")]
 	if !ok {
 		s.notFound(w, r)
 		return
 	}
+	if r.Header.Get("Range") == "" {
+		writeStored(w, r, p)
+		return
+	}
 	h := w.Header()
-	h.Set("Content-Type", f.contentType)
-	h.Set("ETag", f.etag)
-	h.Set("Cache-Control", "no-cache")
-	httpraw.ServeContent(w, r, time.Time{}, int64(len(f.content)), bytes.NewReader(f.content))
+	for _, f := range p.fields {
+		h.Set(f.Name, f.Value)
+	}
+	h.Set("ETag", p.identity.etag)
+	if p.immutable {
+		h.Set("Cache-Control", cacheForever)
+	} else {
+		h.Set("Cache-Control", cacheRevalidate)
+	}
+	httpraw.ServeContent(w, r, time.Time{}, int64(len(p.identity.body)), bytes.NewReader(p.identity.body))
 }

@@ -21,6 +21,10 @@ type Options struct {
 	// Metrics collects what /metrics reports; nil makes a fresh one. Pass
 	// the same value's Observe methods to the store to include the log.
 	Metrics *Metrics
+	// PageCacheBytes is the render cache's budget for pages shared by
+	// anonymous readers; 0 means DefaultPageCacheBytes, negative turns the
+	// cache off.
+	PageCacheBytes int64
 	// OpenConns reports the server's open connections for /metrics; nil
 	// leaves the gauge out.
 	OpenConns func() int
@@ -45,12 +49,13 @@ type Site struct {
 	store  *memstore.Store
 	logger *slog.Logger
 	pages  map[string]*template.Template
-	static map[string]*staticFile
+	static map[string]*storedPage
 
 	maxUpload int64
 	m         *Metrics
 	openConns func() int
 	proxies   proxySet
+	cache     *pageCache // nil: every page is rendered per request
 
 	loginByName, loginByAddr *throttle
 	// pending holds videos of refused forms for their next try; flash the
@@ -70,6 +75,12 @@ func New(store *memstore.Store, opts Options) (*Site, error) {
 		proxies: opts.TrustedProxies}
 	if s.m == nil {
 		s.m = NewMetrics()
+	}
+	switch {
+	case opts.PageCacheBytes == 0:
+		s.cache = newPageCache(DefaultPageCacheBytes)
+	case opts.PageCacheBytes > 0:
+		s.cache = newPageCache(opts.PageCacheBytes)
 	}
 	if s.maxUpload <= 0 {
 		s.maxUpload = 512 << 20
@@ -103,5 +114,6 @@ func New(store *memstore.Store, opts Options) (*Site, error) {
 
 // Handler returns the whole site as one handler.
 func (s *Site) Handler() httpraw.Handler {
-	return s.m.measure(securityHeaders(httpraw.Gzip(s.routes())))
+	routes := s.routes()
+	return s.m.measure(securityHeaders(s.cached(routes, httpraw.Gzip(routes))))
 }

@@ -26,6 +26,7 @@ type config struct {
 	tlsKey    string
 	maxUpload int64
 	backupTo  string // continuous backup destination; "" for none
+	pageCache int64  // render cache budget in bytes; -1 turns it off
 }
 
 // envFlag is one flag with the environment variable that stands in for it
@@ -41,6 +42,7 @@ var serveFlags = []envFlag{
 	{"tls-cert", "VLOGD_TLS_CERT", "", "PEM certificate `file` (with chain); serves HTTPS when given with -tls-key"},
 	{"tls-key", "VLOGD_TLS_KEY", "", "PEM private key `file` for -tls-cert"},
 	{"max-upload", "VLOGD_MAX_UPLOAD", "512MiB", "largest video `size` accepted, e.g. 512MiB, 2GiB, 100MB"},
+	{"page-cache", "VLOGD_PAGE_CACHE", "64MiB", "render cache `size` for pages shared by anonymous readers; 0 turns it off"},
 	{"backup-to", "VLOGD_BACKUP_TO", "", "back up continuously to this `directory` while serving (see vlogd backup --help)"},
 }
 
@@ -98,6 +100,13 @@ Usage:
 		return config{}, errUsage
 	}
 	cfg.maxUpload = n
+	if cfg.pageCache, err = media.ParseSize(*values["page-cache"]); err != nil || cfg.pageCache < 0 {
+		fmt.Fprintf(stderr, "vlogd: -page-cache %q: want a size like 64MiB, or 0 for none\n", *values["page-cache"])
+		return config{}, errUsage
+	}
+	if cfg.pageCache == 0 {
+		cfg.pageCache = -1 // web: negative turns the cache off, 0 means its default
+	}
 	cfg.backupTo = *values["backup-to"]
 	if cfg.data == "" {
 		fmt.Fprintln(stderr, "vlogd: -data must not be empty")

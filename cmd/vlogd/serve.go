@@ -76,7 +76,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) (err error) {
 	defer stopBackup() // before store.Close: a last pass copies the whole log
 
 	srv := &httpraw.Server{Logger: logger}
-	site, err := web.New(store, web.Options{Logger: logger, MaxUpload: cfg.maxUpload, Metrics: metrics, OpenConns: srv.OpenConns})
+	site, err := web.New(store, web.Options{Logger: logger, MaxUpload: cfg.maxUpload, PageCacheBytes: cfg.pageCache, Metrics: metrics, OpenConns: srv.OpenConns})
 	if err != nil {
 		return err
 	}
