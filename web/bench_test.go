@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -13,36 +14,41 @@ import (
 	"time"
 
 	"vlogd/httpraw"
-	"vlogd/httpraw/loadcmp"
+	"vlogd/internal/loadcompare"
 	"vlogd/memstore"
 	"vlogd/web"
 )
 
-// The load comparison of httpraw and net/http serving the rendered list
-// page; see httpraw/BENCHMARKS.md. It runs only under -bench:
+// The load comparison of the site's cached home page with net/http and
+// fasthttp serving the same bytes; see httpraw/BENCHMARKS.md. It runs only
+// under -bench:
 //
 //	go test ./web/ -run '^$' -bench LoadCompare -benchtime 1x -v
 //
-// Three servers take turns: "httpraw" and "net-http" send the same bytes
-// (the list page rendered once at start, with the fields the site set), so
-// that what differs is the server; "httpraw-live" is the real site, which
-// renders the page for every request, for context.
+// The servers take turns round by round: "vlogd" is the real site serving
+// the home page from its render cache; "httpraw", "net-http" and
+// "fasthttp" send the same bytes (the page rendered once at start, with the
+// fields the site set), so that what differs is the server. For the
+// issue's ratios the same rounds also measure the real site serving its
+// stylesheet ("vlogd-css"), answering a revalidation with 304
+// ("vlogd-304"), and rendering the page for every request with the cache
+// off ("vlogd-render").
 
-var loadConfig = loadcmp.FlagConfig(flag.CommandLine)
+var loadConfig = loadcompare.FlagConfig(flag.CommandLine)
 
 // benchCSRFCookie is a fixed anonymous CSRF secret: with it the site sets
 // no cookie, and every rendering of the page is the same bytes.
 const benchCSRFCookie = "vlogd_csrf=bG9hZGNtcC1maXhlZC1jc3JmLXNlY3JldC1mb3ItYmVuY2g"
 
 // listRequest is what Chromium sends to open the front page.
-var listRequest = loadcmp.BrowserGET("/",
+var listRequest = loadcompare.BrowserGET("/",
 	"text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8",
 	"document", benchCSRFCookie)
 
 // benchSite builds the site over a real store in a temporary directory
 // holding 20 vlogs, written with a fixed clock so that every server process
 // renders the same bytes.
-func benchSite(tb testing.TB) *web.Site {
+func benchSite(tb testing.TB, opts ...web.Options) *web.Site {
 	tb.Helper()
 	clock := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	store, err := memstore.Open(tb.TempDir(), memstore.Options{NoSync: true, Now: func() time.Time {
@@ -67,7 +73,11 @@ func benchSite(tb testing.TB) *web.Site {
 			tb.Fatal(err)
 		}
 	}
-	site, err := web.New(store, web.Options{})
+	var o web.Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	site, err := web.New(store, o)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -76,7 +86,7 @@ func benchSite(tb testing.TB) *web.Site {
 
 // renderedList fetches GET / from the live site once and returns the
 // response, which the fixed-bytes servers then send for every request.
-func renderedList(tb testing.TB, site *web.Site) *loadcmp.Response {
+func renderedList(tb testing.TB, site *web.Site) *loadcompare.Response {
 	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -89,7 +99,7 @@ func renderedList(tb testing.TB, site *web.Site) *loadcmp.Response {
 		defer cancel()
 		srv.Shutdown(ctx)
 	}()
-	resp, err := loadcmp.Probe(l.Addr().String(), listRequest)
+	resp, err := loadcompare.Probe(l.Addr().String(), listRequest)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -101,8 +111,8 @@ func renderedList(tb testing.TB, site *web.Site) *loadcmp.Response {
 
 // fixedFields are the fields of resp a fixed-bytes server sends itself:
 // all but Date, which each server makes.
-func fixedFields(resp *loadcmp.Response) []loadcmp.Field {
-	var fs []loadcmp.Field
+func fixedFields(resp *loadcompare.Response) []loadcompare.Field {
+	var fs []loadcompare.Field
 	for _, f := range resp.Fields {
 		if !strings.EqualFold(f.Name, "Date") {
 			fs = append(fs, f)
@@ -112,17 +122,29 @@ func fixedFields(resp *loadcmp.Response) []loadcmp.Field {
 }
 
 // TestHelperServer is the server process of the load comparison (see
-// package loadcmp); in an ordinary test run it skips.
+// package loadcompare); in an ordinary test run it skips.
 func TestHelperServer(t *testing.T) {
-	name := loadcmp.ServerName()
+	name := loadcompare.ServerName()
 	if name == "" {
 		t.Skip("the server process of BenchmarkLoadCompare, started by it")
 	}
 	site := benchSite(t)
 	var serve func(net.Listener) error
 	switch name {
-	case "httpraw-live":
+	case "vlogd", "vlogd-css", "vlogd-304":
 		serve = (&httpraw.Server{Handler: site.Handler()}).Serve
+	case "vlogd-render":
+		site := benchSite(t, web.Options{PageCacheBytes: -1})
+		serve = (&httpraw.Server{Handler: site.Handler()}).Serve
+	case "fasthttp":
+		resp := renderedList(t, site)
+		var fields []loadcompare.Field
+		for _, f := range fixedFields(resp) {
+			if !strings.EqualFold(f.Name, "Content-Length") {
+				fields = append(fields, f)
+			}
+		}
+		t.Fatal(loadcompare.ExecReference(t, fields, resp.Body))
 	case "httpraw":
 		resp := renderedList(t, site)
 		fields := fixedFields(resp)
@@ -157,7 +179,7 @@ func TestHelperServer(t *testing.T) {
 	default:
 		t.Fatalf("unknown server %q", name)
 	}
-	if err := loadcmp.Serve(serve); err != nil {
+	if err := loadcompare.Serve(serve); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -165,14 +187,14 @@ func TestHelperServer(t *testing.T) {
 // TestLoadCompareHarness checks, quickly, that the three server processes
 // start and answer GET / with the same representation.
 func TestLoadCompareHarness(t *testing.T) {
-	if loadcmp.ServerName() != "" {
+	if loadcompare.ServerName() != "" {
 		t.Skip("in a server process")
 	}
-	var first *loadcmp.Response
-	servers := loadcmp.StartAll(t, []string{"httpraw", "net-http", "httpraw-live"}, false, func(string) string { return "" })
+	var first *loadcompare.Response
+	servers := loadcompare.StartAll(t, []string{"httpraw", "net-http", "vlogd", "vlogd-render"}, false, func(string) string { return "" })
 	for _, s := range servers {
 		name := s.Name
-		resp, err := loadcmp.Probe(s.Addr, listRequest)
+		resp, err := loadcompare.Probe(s.Addr, listRequest)
 		if err != nil {
 			t.Fatalf("Probe(%s) = %v", name, err)
 		}
@@ -187,7 +209,15 @@ func TestLoadCompareHarness(t *testing.T) {
 			}
 			continue
 		}
-		if err := loadcmp.SameRepresentation(first, resp); err != nil {
+		if name == "vlogd-render" {
+			// Rendered per request: the same page, without the cache's
+			// validators.
+			if !bytes.Equal(resp.Body, first.Body) || resp.Get("ETag") != "" || first.Get("ETag") == "" {
+				t.Errorf("vlogd-render: body equal %v, ETag %q (cached: %q)", bytes.Equal(resp.Body, first.Body), resp.Get("ETag"), first.Get("ETag"))
+			}
+			continue
+		}
+		if err := loadcompare.SameRepresentation(first, resp); err != nil {
 			t.Errorf("%s differs from httpraw: %v", name, err)
 		}
 		if resp.Size != first.Size {
@@ -200,10 +230,24 @@ func TestLoadCompareHarness(t *testing.T) {
 // list page to 64 keep-alive connections, each server in its own process,
 // and reports the live site for context.
 func BenchmarkLoadCompare(b *testing.B) {
+	site := benchSite(b)
+	css := stylesheetURL(b, site)
+	etag := etagOf(b, site, listRequest)
+	targets := []loadcompare.Target{
+		{Server: "vlogd", Request: listRequest},
+		{Server: "httpraw", Request: listRequest},
+		{Server: "net-http", Request: listRequest},
+	}
+	if _, err := loadcompare.BuildReference(b); err != nil {
+		b.Logf("fasthttp left out: %v", err)
+	} else {
+		targets = append(targets, loadcompare.Target{Server: "fasthttp", Request: listRequest})
+	}
+	targets = append(targets,
+		loadcompare.Target{Server: "vlogd-css", Request: withPath(listRequest, css), Other: true},
+		loadcompare.Target{Server: "vlogd-304", Request: withField(listRequest, "If-None-Match: "+etag), Other: true},
+		loadcompare.Target{Server: "vlogd-render", Request: listRequest, Other: true})
 	b.Run("list", func(b *testing.B) {
-		loadcmp.Compare(b, loadConfig, "net-http",
-			loadcmp.Target{Server: "httpraw", Request: listRequest},
-			loadcmp.Target{Server: "net-http", Request: listRequest},
-			loadcmp.Target{Server: "httpraw-live", Request: listRequest})
+		loadcompare.Compare(b, loadConfig, "net-http", targets...)
 	})
 }

@@ -1,4 +1,4 @@
-package loadcmp
+package loadcompare
 
 import (
 	"bufio"
@@ -18,13 +18,13 @@ import (
 
 // EnvServer is the environment variable that makes a test binary a server
 // process: it holds the name of the server to run.
-const EnvServer = "LOADCMP_SERVER"
+const EnvServer = "LOADCOMPARE_SERVER"
 
 // HelperTest is the test a server process runs; every package that uses
 // Compare defines it and calls ServerName and Serve from it.
 const HelperTest = "TestHelperServer"
 
-const announce = "loadcmp: listening on "
+const announce = "loadcompare: listening on "
 
 // ServerName returns the name of the server this process is asked to run,
 // or "" when it is an ordinary test run.
@@ -49,7 +49,7 @@ func Serve(serve func(l net.Listener) error) error {
 	}()
 	select {
 	case err := <-served:
-		return fmt.Errorf("loadcmp: server stopped early: %w", err)
+		return fmt.Errorf("loadcompare: server stopped early: %w", err)
 	case <-stdin:
 	}
 	l.Close()
@@ -97,7 +97,7 @@ func StartAll(tb testing.TB, names []string, pin bool, profile func(name string)
 		for _, s := range servers {
 			wg.Go(func() {
 				if err := s.Stop(); err != nil {
-					tb.Errorf("loadcmp: stop %s: %v", s.Name, err)
+					tb.Errorf("loadcompare: stop %s: %v", s.Name, err)
 				}
 			})
 		}
@@ -151,7 +151,7 @@ func launch(name string, pin bool, cpuprofile string) (*Server, error) {
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("loadcmp: start %s: %w", name, err)
+		return nil, fmt.Errorf("loadcompare: start %s: %w", name, err)
 	}
 	s.cmd, s.Pid = cmd, cmd.Process.Pid
 	go func() {
@@ -166,7 +166,7 @@ func launch(name string, pin bool, cpuprofile string) (*Server, error) {
 			case !found:
 				s.early.WriteString(line + "\n")
 			case line != "PASS":
-				fmt.Fprintf(os.Stderr, "loadcmp: %s: %s\n", name, line)
+				fmt.Fprintf(os.Stderr, "loadcompare: %s: %s\n", name, line)
 			}
 		}
 		close(s.listens)
@@ -182,14 +182,14 @@ func (s *Server) awaitListening() error {
 	case a, ok := <-s.listens:
 		if !ok {
 			<-s.exited
-			return fmt.Errorf("loadcmp: server %s exited before listening (%v):\n%s", s.Name, s.exitErr, s.early.String())
+			return fmt.Errorf("loadcompare: server %s exited before listening (%v):\n%s", s.Name, s.exitErr, s.early.String())
 		}
 		host, procs, _ := strings.Cut(a, " gomaxprocs=")
 		s.Addr = host
 		fmt.Sscan(procs, &s.GOMAXPROCS)
 		return nil
 	case <-time.After(60 * time.Second):
-		return fmt.Errorf("loadcmp: server %s did not start within 60s", s.Name)
+		return fmt.Errorf("loadcompare: server %s did not start within 60s", s.Name)
 	}
 }
 

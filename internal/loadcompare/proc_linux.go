@@ -1,4 +1,4 @@
-package loadcmp
+package loadcompare
 
 import (
 	"bytes"
@@ -21,22 +21,22 @@ const clockTicks = 100
 func procCPUTime(pid int) (time.Duration, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, fmt.Errorf("loadcmp: %w", err)
+		return 0, fmt.Errorf("loadcompare: %w", err)
 	}
 	// The command name (field 2) is in parentheses and may hold spaces;
 	// count fields after the last ')'. Field 3 is the first after it.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("loadcmp: malformed /proc/%d/stat", pid)
+		return 0, fmt.Errorf("loadcompare: malformed /proc/%d/stat", pid)
 	}
 	f := bytes.Fields(b[i+1:])
 	if len(f) < 13 {
-		return 0, fmt.Errorf("loadcmp: malformed /proc/%d/stat", pid)
+		return 0, fmt.Errorf("loadcompare: malformed /proc/%d/stat", pid)
 	}
 	utime, err1 := strconv.ParseInt(string(f[14-3]), 10, 64)
 	stime, err2 := strconv.ParseInt(string(f[15-3]), 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("loadcmp: malformed /proc/%d/stat", pid)
+		return 0, fmt.Errorf("loadcompare: malformed /proc/%d/stat", pid)
 	}
 	return time.Duration(utime+stime) * time.Second / clockTicks, nil
 }
@@ -88,7 +88,7 @@ func setAllThreads(set *unix.CPUSet) error {
 				continue
 			}
 			if err := unix.SchedSetaffinity(tid, set); err != nil && err != unix.ESRCH {
-				return fmt.Errorf("loadcmp: sched_setaffinity %d: %w", tid, err)
+				return fmt.Errorf("loadcompare: sched_setaffinity %d: %w", tid, err)
 			}
 		}
 	}

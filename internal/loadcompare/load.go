@@ -1,4 +1,4 @@
-package loadcmp
+package loadcompare
 
 import (
 	"bufio"
@@ -61,7 +61,7 @@ type worker struct {
 // phaseStop. A response must be a 200 with a body of bodyLen bytes. Only
 // responses completed while measuring are counted. The loop allocates
 // nothing once lat has grown to size.
-func (w *worker) run(req []byte, bodyLen int, phase *atomic.Int32) {
+func (w *worker) run(req []byte, wantStatus, bodyLen int, phase *atomic.Int32) {
 	for phase.Load() != phaseStop {
 		t0 := time.Now()
 		if _, err := w.conn.Write(req); err != nil {
@@ -73,8 +73,8 @@ func (w *worker) run(req []byte, bodyLen int, phase *atomic.Int32) {
 			w.err = err
 			return
 		}
-		if status != 200 || n != bodyLen {
-			w.err = fmt.Errorf("loadcmp: got status %d with %d body bytes, want 200 with %d", status, n, bodyLen)
+		if status != wantStatus || n != bodyLen {
+			w.err = fmt.Errorf("loadcompare: got status %d with %d body bytes, want %d with %d", status, n, wantStatus, bodyLen)
 			return
 		}
 		if _, err := w.br.Discard(n); err != nil {
@@ -92,6 +92,11 @@ func (w *worker) run(req []byte, bodyLen int, phase *atomic.Int32) {
 // for warmup, then for dur while being measured. Every response must be a
 // 200 with a body of bodyLen bytes.
 func (s *Server) Load(req []byte, bodyLen, conns int, warmup, dur time.Duration) (Round, error) {
+	return s.LoadStatus(req, 200, bodyLen, conns, warmup, dur)
+}
+
+// LoadStatus is Load for responses of another status, such as 304.
+func (s *Server) LoadStatus(req []byte, status, bodyLen, conns int, warmup, dur time.Duration) (Round, error) {
 	rd := Round{Server: s.Name}
 	workers := make([]*worker, conns)
 	end := time.Now().Add(warmup + dur + 30*time.Second) // a stuck server fails the round, never hangs it
@@ -101,7 +106,7 @@ func (s *Server) Load(req []byte, bodyLen, conns int, warmup, dur time.Duration)
 			for _, w := range workers[:i] {
 				w.conn.Close()
 			}
-			return rd, fmt.Errorf("loadcmp: dial %s: %w", s.Name, err)
+			return rd, fmt.Errorf("loadcompare: dial %s: %w", s.Name, err)
 		}
 		c.SetDeadline(end)
 		workers[i] = &worker{conn: c, br: bufio.NewReaderSize(c, 64<<10),
@@ -116,7 +121,7 @@ func (s *Server) Load(req []byte, bodyLen, conns int, warmup, dur time.Duration)
 	var phase atomic.Int32
 	var wg sync.WaitGroup
 	for _, w := range workers {
-		wg.Go(func() { w.run(req, bodyLen, &phase) })
+		wg.Go(func() { w.run(req, status, bodyLen, &phase) })
 	}
 	time.Sleep(warmup)
 	srv0, err := s.cpuTime()
@@ -144,13 +149,13 @@ func (s *Server) Load(req []byte, bodyLen, conns int, warmup, dur time.Duration)
 	var lat []time.Duration
 	for _, w := range workers {
 		if w.err != nil {
-			return rd, fmt.Errorf("loadcmp: %s: %w", s.Name, w.err)
+			return rd, fmt.Errorf("loadcompare: %s: %w", s.Name, w.err)
 		}
 		rd.Requests += w.n
 		lat = append(lat, w.lat...)
 	}
 	if rd.Requests == 0 {
-		return rd, fmt.Errorf("loadcmp: %s answered no request in %v", s.Name, dur)
+		return rd, fmt.Errorf("loadcompare: %s answered no request in %v", s.Name, dur)
 	}
 	slices.Sort(lat)
 	rd.P50 = lat[len(lat)/2]

@@ -1,4 +1,4 @@
-package loadcmp
+package loadcompare
 
 import (
 	"bufio"

@@ -1,4 +1,4 @@
-package loadcmp
+package loadcompare
 
 import (
 	"bufio"
@@ -57,7 +57,7 @@ func Probe(addr string, req []byte) (*Response, error) {
 	resp.Status = status
 	resp.Body = make([]byte, n)
 	if _, err := io.ReadFull(br, resp.Body); err != nil {
-		return nil, fmt.Errorf("loadcmp: response body: %w", err)
+		return nil, fmt.Errorf("loadcompare: response body: %w", err)
 	}
 	resp.Size = cr.n - br.Buffered()
 	return &resp, nil
@@ -74,7 +74,7 @@ func (cr *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-var errChunked = errors.New("loadcmp: response is not framed by Content-Length")
+var errChunked = errors.New("loadcompare: response is not framed by Content-Length")
 
 // readHead reads a response head from br and returns the Content-Length and
 // the status code; field, if not nil, sees every field line. It is the
@@ -84,28 +84,28 @@ var errChunked = errors.New("loadcmp: response is not framed by Content-Length")
 func readHead(br *bufio.Reader, field func(name, value []byte)) (length, status int, err error) {
 	line, err := br.ReadSlice('\n')
 	if err != nil {
-		return 0, 0, fmt.Errorf("loadcmp: status line: %w", err)
+		return 0, 0, fmt.Errorf("loadcompare: status line: %w", err)
 	}
 	// "HTTP/1.1 200 OK\r\n"
 	if len(line) < 14 || !bytes.HasPrefix(line, []byte("HTTP/1.")) || line[12] != ' ' && line[12] != '\r' {
-		return 0, 0, fmt.Errorf("loadcmp: bad status line %q", line)
+		return 0, 0, fmt.Errorf("loadcompare: bad status line %q", line)
 	}
 	status, err = strconv.Atoi(string(line[9:12]))
 	if err != nil {
-		return 0, 0, fmt.Errorf("loadcmp: bad status line %q", line)
+		return 0, 0, fmt.Errorf("loadcompare: bad status line %q", line)
 	}
 	length = -1
 	for {
 		line, err := br.ReadSlice('\n')
 		if err != nil {
-			return 0, 0, fmt.Errorf("loadcmp: header: %w", err)
+			return 0, 0, fmt.Errorf("loadcompare: header: %w", err)
 		}
 		if len(line) == 2 && line[0] == '\r' {
 			break
 		}
 		colon := bytes.IndexByte(line, ':')
 		if colon <= 0 || len(line) < 2 || line[len(line)-2] != '\r' {
-			return 0, 0, fmt.Errorf("loadcmp: bad field line %q", line)
+			return 0, 0, fmt.Errorf("loadcompare: bad field line %q", line)
 		}
 		name, value := line[:colon], bytes.TrimSpace(line[colon+1:len(line)-2])
 		switch {
@@ -113,7 +113,7 @@ func readHead(br *bufio.Reader, field func(name, value []byte)) (length, status 
 			length = 0
 			for _, c := range value {
 				if c < '0' || c > '9' {
-					return 0, 0, fmt.Errorf("loadcmp: bad Content-Length %q", value)
+					return 0, 0, fmt.Errorf("loadcompare: bad Content-Length %q", value)
 				}
 				length = length*10 + int(c-'0')
 			}
@@ -123,6 +123,10 @@ func readHead(br *bufio.Reader, field func(name, value []byte)) (length, status 
 		if field != nil {
 			field(name, value)
 		}
+	}
+	if status == 304 || status == 204 {
+		// RFC 9112 §6.3: these never have content, whatever the fields say.
+		return 0, status, nil
 	}
 	if length < 0 {
 		return 0, 0, errChunked

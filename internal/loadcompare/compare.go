@@ -1,4 +1,4 @@
-package loadcmp
+package loadcompare
 
 import (
 	"bytes"
@@ -28,12 +28,12 @@ type Config struct {
 // fill in. Call it from a test file's package-level var, before flag parsing.
 func FlagConfig(fs *flag.FlagSet) *Config {
 	c := &Config{}
-	fs.IntVar(&c.Conns, "load.conns", 64, "loadcmp: keep-alive `connections`")
-	fs.DurationVar(&c.Warmup, "load.warmup", 500*time.Millisecond, "loadcmp: unmeasured warm-up per round")
-	fs.DurationVar(&c.Duration, "load.duration", 2*time.Second, "loadcmp: measured time per round")
-	fs.IntVar(&c.Rounds, "load.rounds", 5, "loadcmp: rounds per server in each sample (-count samples)")
-	fs.BoolVar(&c.Pin, "load.pin", true, "loadcmp: pin servers to CPU 1 and the load generator to CPU 0")
-	fs.StringVar(&c.CPUProfile, "load.cpuprofile", "", "loadcmp: path `prefix` for each server's CPU profile")
+	fs.IntVar(&c.Conns, "load.conns", 64, "loadcompare: keep-alive `connections`")
+	fs.DurationVar(&c.Warmup, "load.warmup", 500*time.Millisecond, "loadcompare: unmeasured warm-up per round")
+	fs.DurationVar(&c.Duration, "load.duration", 2*time.Second, "loadcompare: measured time per round")
+	fs.IntVar(&c.Rounds, "load.rounds", 5, "loadcompare: rounds per server in each sample (-count samples)")
+	fs.BoolVar(&c.Pin, "load.pin", true, "loadcompare: pin servers to CPU 1 and the load generator to CPU 0")
+	fs.StringVar(&c.CPUProfile, "load.cpuprofile", "", "loadcompare: path `prefix` for each server's CPU profile")
 	return c
 }
 
@@ -41,6 +41,11 @@ func FlagConfig(fs *flag.FlagSet) *Config {
 type Target struct {
 	Server  string // the name TestHelperServer is started with
 	Request []byte // one complete request, without a body
+	// Other marks a target that asks for something else than the
+	// baseline (another resource, or a 304): it is measured in the same
+	// rounds, for its ratio, but not held to the baseline's
+	// representation. Its status and length are what its probe got.
+	Other bool
 }
 
 // Compare measures the targets' servers under the same load, alternating
@@ -62,26 +67,26 @@ type Target struct {
 func Compare(b *testing.B, cfg *Config, baseline string, targets ...Target) {
 	b.Helper()
 	if cfg.Rounds < 1 || cfg.Conns < 1 {
-		b.Fatalf("loadcmp: need at least 1 round and 1 connection, have %d and %d", cfg.Rounds, cfg.Conns)
+		b.Fatalf("loadcompare: need at least 1 round and 1 connection, have %d and %d", cfg.Rounds, cfg.Conns)
 	}
 	base := slices.IndexFunc(targets, func(t Target) bool { return t.Server == baseline })
 	if base < 0 {
-		b.Fatalf("loadcmp: baseline %q is not a target", baseline)
+		b.Fatalf("loadcompare: baseline %q is not a target", baseline)
 	}
 	samples := 1
 	if f := flag.Lookup("test.count"); f != nil {
 		fmt.Sscan(f.Value.String(), &samples)
 		samples = max(samples, 1)
 	}
-	servers, bodyLen := startServers(b, cfg, targets)
-	rounds := measure(b, cfg, servers, targets, bodyLen, samples)
+	servers, resps := startServers(b, cfg, targets)
+	rounds := measure(b, cfg, servers, targets, resps, samples)
 	report(b, cfg, targets, base, rounds)
 }
 
 // startServers starts a process for each target and checks that they all
 // answer with the same representation; it returns them and the length of
 // the body they send.
-func startServers(b *testing.B, cfg *Config, targets []Target) ([]*Server, int) {
+func startServers(b *testing.B, cfg *Config, targets []Target) ([]*Server, []*Response) {
 	b.Helper()
 	var names []string
 	for _, t := range targets {
@@ -94,28 +99,35 @@ func startServers(b *testing.B, cfg *Config, targets []Target) ([]*Server, int) 
 		return cfg.CPUProfile + "-" + name + ".pprof"
 	})
 	var first *Response
+	var resps []*Response
 	for i, t := range targets {
 		resp, err := Probe(servers[i].Addr, t.Request)
 		if err != nil {
-			b.Fatalf("loadcmp: probe %s: %v", t.Server, err)
+			b.Fatalf("loadcompare: probe %s: %v", t.Server, err)
 		}
-		if resp.Status != 200 {
-			b.Fatalf("loadcmp: probe %s: status %d, want 200", t.Server, resp.Status)
-		}
-		if first == nil {
+		switch {
+		case t.Other && resp.Status != 200 && resp.Status != 304:
+			b.Fatalf("loadcompare: probe %s: status %d, want 200 or 304", t.Server, resp.Status)
+		case t.Other:
+		case resp.Status != 200:
+			b.Fatalf("loadcompare: probe %s: status %d, want 200", t.Server, resp.Status)
+		case first == nil:
 			first = resp
-		} else if err := SameRepresentation(first, resp); err != nil {
-			b.Fatalf("loadcmp: %s and %s differ: %v", targets[0].Server, t.Server, err)
+		default:
+			if err := SameRepresentation(first, resp); err != nil {
+				b.Fatalf("loadcompare: %s and %s differ: %v", targets[0].Server, t.Server, err)
+			}
 		}
-		b.Logf("%s: pid %d on %s, pinned %v, GOMAXPROCS %d, response %d bytes (body %d)",
-			t.Server, servers[i].Pid, servers[i].Addr, servers[i].Pinned, servers[i].GOMAXPROCS, resp.Size, len(resp.Body))
+		resps = append(resps, resp)
+		b.Logf("%s: pid %d on %s, pinned %v, GOMAXPROCS %d, status %d, response %d bytes (body %d)",
+			t.Server, servers[i].Pid, servers[i].Addr, servers[i].Pinned, servers[i].GOMAXPROCS, resp.Status, resp.Size, len(resp.Body))
 	}
-	return servers, len(first.Body)
+	return servers, resps
 }
 
 // measure runs samples × cfg.Rounds rounds on each server, in turns, and
 // returns them indexed [sample][target][round].
-func measure(b *testing.B, cfg *Config, servers []*Server, targets []Target, bodyLen, samples int) [][][]Round {
+func measure(b *testing.B, cfg *Config, servers []*Server, targets []Target, resps []*Response, samples int) [][][]Round {
 	b.Helper()
 	b.Logf("load: %d connections, %v warm-up + %v measured per round, %d rounds per server per sample, %d samples; load average %s",
 		cfg.Conns, cfg.Warmup, cfg.Duration, cfg.Rounds, samples, loadAverage())
@@ -126,7 +138,7 @@ func measure(b *testing.B, cfg *Config, servers []*Server, targets []Target, bod
 		defer runtime.GOMAXPROCS(prev)
 		restore, err := pinSelf(0)
 		if err != nil {
-			b.Fatalf("loadcmp: pin load generator: %v", err)
+			b.Fatalf("loadcompare: pin load generator: %v", err)
 		}
 		defer restore()
 	}
@@ -135,7 +147,7 @@ func measure(b *testing.B, cfg *Config, servers []*Server, targets []Target, bod
 		rounds[s] = make([][]Round, len(targets))
 		for r := range cfg.Rounds {
 			for i, t := range targets {
-				rd, err := servers[i].Load(t.Request, bodyLen, cfg.Conns, cfg.Warmup, cfg.Duration)
+				rd, err := servers[i].LoadStatus(t.Request, resps[i].Status, len(resps[i].Body), cfg.Conns, cfg.Warmup, cfg.Duration)
 				if err != nil {
 					b.Fatal(err)
 				}

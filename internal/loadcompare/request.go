@@ -1,4 +1,4 @@
-package loadcmp
+package loadcompare
 
 // BrowserGET returns the GET for path that Chromium 131 on Linux sends for a
 // same-origin page (dest "document") or subresource (e.g. dest "style"),

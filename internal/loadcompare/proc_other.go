@@ -1,6 +1,6 @@
 //go:build !linux
 
-package loadcmp
+package loadcompare
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 // Server CPU time and pinning need Linux's /proc and sched_setaffinity.
 
 func procCPUTime(pid int) (time.Duration, error) {
-	return 0, errors.New("loadcmp: server CPU time needs Linux /proc")
+	return 0, errors.New("loadcompare: server CPU time needs Linux /proc")
 }
 
 func selfCPUTime() time.Duration {
@@ -22,4 +22,4 @@ func selfCPUTime() time.Duration {
 
 func canPin() bool { return false }
 
-func pinSelf(cpu int) (func(), error) { return nil, errors.New("loadcmp: pinning needs Linux") }
+func pinSelf(cpu int) (func(), error) { return nil, errors.New("loadcompare: pinning needs Linux") }

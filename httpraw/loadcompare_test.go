@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"vlogd/httpraw"
-	"vlogd/httpraw/loadcmp"
+	"vlogd/internal/loadcompare"
 )
 
 // The load comparison of httpraw and net/http serving the site's stylesheet;
@@ -23,10 +23,10 @@ import (
 //
 //	go test -run '^$' -bench LoadCompare -v ./httpraw/
 
-var loadConfig = loadcmp.FlagConfig(flag.CommandLine)
+var loadConfig = loadcompare.FlagConfig(flag.CommandLine)
 
 // staticRequest is what Chromium sends for the page's stylesheet.
-var staticRequest = loadcmp.BrowserGET("/static/site.css", "text/css,*/*;q=0.1", "style", "")
+var staticRequest = loadcompare.BrowserGET("/static/site.css", "text/css,*/*;q=0.1", "style", "")
 
 // The fields web sets on every response and on static files.
 const (
@@ -93,9 +93,9 @@ func newNetHTTPServer(h http.Handler) *http.Server {
 }
 
 // TestHelperServer is the server process of the load comparison (see
-// package loadcmp); in an ordinary test run it skips.
+// package loadcompare); in an ordinary test run it skips.
 func TestHelperServer(t *testing.T) {
-	name := loadcmp.ServerName()
+	name := loadcompare.ServerName()
 	if name == "" {
 		t.Skip("the server process of BenchmarkLoadCompare, started by it")
 	}
@@ -106,10 +106,21 @@ func TestHelperServer(t *testing.T) {
 		serve = (&httpraw.Server{Handler: staticHandler(css, etag)}).Serve
 	case "net-http":
 		serve = newNetHTTPServer(netHTTPStaticHandler(css, etag)).Serve
+	case "fasthttp":
+		t.Fatal(loadcompare.ExecReference(t, []loadcompare.Field{
+			{Name: "Content-Security-Policy", Value: benchCSP},
+			{Name: "X-Content-Type-Options", Value: "nosniff"},
+			{Name: "Referrer-Policy", Value: "same-origin"},
+			{Name: "X-Frame-Options", Value: "DENY"},
+			{Name: "Content-Type", Value: benchCSSType},
+			{Name: "ETag", Value: etag},
+			{Name: "Cache-Control", Value: benchCacheControl},
+			{Name: "Accept-Ranges", Value: "bytes"},
+		}, css))
 	default:
 		t.Fatalf("unknown server %q", name)
 	}
-	if err := loadcmp.Serve(serve); err != nil {
+	if err := loadcompare.Serve(serve); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -117,14 +128,14 @@ func TestHelperServer(t *testing.T) {
 // TestLoadCompareHarness checks, quickly, that the harness works: both
 // server processes start, send the same representation, and take load.
 func TestLoadCompareHarness(t *testing.T) {
-	if loadcmp.ServerName() != "" {
+	if loadcompare.ServerName() != "" {
 		t.Skip("in a server process")
 	}
-	var resps []*loadcmp.Response
-	servers := loadcmp.StartAll(t, []string{"httpraw", "net-http"}, false, func(string) string { return "" })
+	var resps []*loadcompare.Response
+	servers := loadcompare.StartAll(t, []string{"httpraw", "net-http"}, false, func(string) string { return "" })
 	for _, s := range servers {
 		name := s.Name
-		resp, err := loadcmp.Probe(s.Addr, staticRequest)
+		resp, err := loadcompare.Probe(s.Addr, staticRequest)
 		if err != nil {
 			t.Fatalf("Probe(%s) = %v", name, err)
 		}
@@ -140,7 +151,7 @@ func TestLoadCompareHarness(t *testing.T) {
 		}
 		resps = append(resps, resp)
 	}
-	if err := loadcmp.SameRepresentation(resps[0], resps[1]); err != nil {
+	if err := loadcompare.SameRepresentation(resps[0], resps[1]); err != nil {
 		t.Errorf("httpraw and net/http differ: %v", err)
 	}
 	if resps[0].Size != resps[1].Size {
@@ -149,12 +160,20 @@ func TestLoadCompareHarness(t *testing.T) {
 }
 
 // BenchmarkLoadCompare compares httpraw with net/http serving the
-// stylesheet to 64 keep-alive connections, each server in its own process
-// (see package loadcmp and BENCHMARKS.md).
+// stylesheet to 64 keep-alive connections, each server in its own process,
+// and fasthttp too when its reference server builds (see package
+// loadcompare and BENCHMARKS.md).
 func BenchmarkLoadCompare(b *testing.B) {
+	targets := []loadcompare.Target{
+		{Server: "httpraw", Request: staticRequest},
+		{Server: "net-http", Request: staticRequest},
+	}
+	if _, err := loadcompare.BuildReference(b); err != nil {
+		b.Logf("fasthttp left out: %v", err)
+	} else {
+		targets = append(targets, loadcompare.Target{Server: "fasthttp", Request: staticRequest})
+	}
 	b.Run("static", func(b *testing.B) {
-		loadcmp.Compare(b, loadConfig, "net-http",
-			loadcmp.Target{Server: "httpraw", Request: staticRequest},
-			loadcmp.Target{Server: "net-http", Request: staticRequest})
+		loadcompare.Compare(b, loadConfig, "net-http", targets...)
 	})
 }
