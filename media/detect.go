@@ -12,13 +12,29 @@ const (
 	TypeMatroska = "video/x-matroska" // reported so callers can name it; not a browser format
 	TypeJPEG     = "image/jpeg"
 	TypePNG      = "image/png"
+
+	// Camera and legacy containers: no browser plays them as they are, so
+	// they are accepted only when they can be transcoded.
+	TypeQuickTime = "video/quicktime" // .mov: ftyp brand "qt  ", or an old file starting with moov/mdat/wide
+	TypeThreeGPP  = "video/3gpp"      // .3gp/.3g2: older phones
+	TypeAVI       = "video/x-msvideo" // RIFF "AVI "
+	TypeMPEGTS    = "video/mp2t"      // MPEG-2 transport stream (.ts, .mts, .m2ts)
 )
 
+// VideoTypes are every video container DetectType recognises: what an
+// upload may be when ffmpeg can transcode it.
+var VideoTypes = []string{TypeMP4, TypeWebM, TypeMatroska, TypeQuickTime, TypeThreeGPP, TypeAVI, TypeMPEGTS}
+
+// BrowserTypes are the containers browsers play as they are: what an
+// upload may be when nothing can transcode it.
+var BrowserTypes = []string{TypeMP4, TypeWebM}
+
 // DetectType decides a media type from the leading bytes of a file. It
-// needs the first 64 bytes to decide reliably and looks at more when given
-// (Put and Stat pass 512). It returns one of TypeMP4, TypeWebM,
-// TypeMatroska, TypeJPEG, TypePNG, or "" when the bytes are none of these:
-// HTML renamed to .mp4 is "". It never reads past head and never panics.
+// needs the first 64 bytes to decide reliably (an MPEG transport stream
+// needs 3 packets: 388 bytes) and looks at more when given (Put and Stat
+// pass 512). It returns one of the Type constants, or "" when the bytes
+// are none of these: HTML renamed to .mp4 is "". It never reads past head
+// and never panics.
 func DetectType(head []byte) string {
 	switch {
 	case bytes.HasPrefix(head, []byte{0xFF, 0xD8, 0xFF}):
@@ -29,8 +45,64 @@ func DetectType(head []byte) string {
 		return detectEBML(head)
 	case len(head) >= 12 && string(head[4:8]) == "ftyp":
 		return detectISOBMFF(head)
+	case bytes.HasPrefix(head, []byte("RIFF")):
+		// RIFF header (Microsoft AVI 1.0): "RIFF" size(4) "AVI ". Other
+		// RIFF forms (WAVE, WEBP) are no video.
+		if len(head) >= 12 && string(head[8:12]) == "AVI " {
+			return TypeAVI
+		}
+		return ""
+	case isQuickTimeAtom(head):
+		return TypeQuickTime
+	case isTransportStream(head):
+		return TypeMPEGTS
 	}
 	return ""
+}
+
+// quickTimeAtoms are the top-level atoms a QuickTime file written before
+// ftyp existed (Apple QuickTime File Format, "Atoms") starts with.
+var quickTimeAtoms = map[string]bool{"moov": true, "mdat": true, "wide": true, "pnot": true}
+
+// isQuickTimeAtom reports a classic QuickTime file: a known first atom
+// whose 32-bit size is either 1 (a 64-bit size follows) or covers at least
+// its own 8-byte header.
+func isQuickTimeAtom(head []byte) bool {
+	if len(head) < 8 || !quickTimeAtoms[string(head[4:8])] {
+		return false
+	}
+	size := binary.BigEndian.Uint32(head[0:4])
+	return size == 1 || size >= 8
+}
+
+// tsPacket is the size of an MPEG-2 transport stream packet (ISO/IEC
+// 13818-1 §2.4.3.2), each starting with the sync byte 0x47.
+const (
+	tsPacket = 188
+	tsSync   = 0x47
+)
+
+// isTransportStream looks for three consecutive packets' sync bytes: 188
+// bytes apart from offset 0 (.ts), or 192 apart from offset 4 (.m2ts/.mts
+// from camcorders, where a 4-byte timestamp precedes each packet). One
+// sync byte alone would match a random byte one time in 256.
+func isTransportStream(head []byte) bool {
+	for _, layout := range []struct{ first, stride int }{{0, tsPacket}, {4, tsPacket + 4}} {
+		if len(head) <= layout.first+2*layout.stride {
+			continue
+		}
+		ok := true
+		for i := range 3 {
+			if head[layout.first+i*layout.stride] != tsSync {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
 
 // mp4Brands are ftyp brands (ISO/IEC 14496-12 and -14, and the common
@@ -41,6 +113,13 @@ var mp4Brands = map[string]bool{
 	"mp41": true, "mp42": true, "mp71": true, "avc1": true, "av01": true,
 	"dash": true, "msdh": true, "msix": true, "cmfc": true,
 	"M4V ": true, "M4VH": true, "M4VP": true, "MSNV": true, "f4v ": true,
+}
+
+// threeGPPBrands are the 3GPP (TS 26.244) and 3GPP2 brands of older
+// phones' recordings.
+var threeGPPBrands = map[string]bool{
+	"3gp4": true, "3gp5": true, "3gp6": true, "3gp7": true, "3gs7": true,
+	"3ge6": true, "3ge7": true, "3gg6": true, "3g2a": true, "3g2b": true, "3g2c": true,
 }
 
 // imageBrands are ISO BMFF still-image formats (HEIF, AVIF). They may list
@@ -64,6 +143,12 @@ func detectISOBMFF(head []byte) string {
 	major := string(head[8:12])
 	if mp4Brands[major] {
 		return TypeMP4
+	}
+	if major == "qt  " {
+		return TypeQuickTime // Apple QuickTime File Format: iPhones and cameras
+	}
+	if threeGPPBrands[major] {
+		return TypeThreeGPP
 	}
 	if imageBrands[major] {
 		return ""

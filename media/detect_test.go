@@ -87,16 +87,29 @@ func TestDetectType(t *testing.T) {
 		{"ftyp M4V", ftyp("M4V ", "M4V ", "M4A ", "mp42", "isom"), TypeMP4},
 		{"ftyp iso5 dash", ftyp("iso5", "iso6", "dash"), TypeMP4},
 		{"ftyp unknown major, mp41 compatible", ftyp("XAVC", "XAVC", "mp41"), TypeMP4},
-		{"ftyp QuickTime", ftyp("qt  ", "qt  "), ""},
+		{"ftyp QuickTime", ftyp("qt  ", "qt  "), TypeQuickTime},
 		{"ftyp HEIC image", ftyp("heic", "mif1", "heic", "iso8"), ""},
 		{"ftyp AVIF image", ftyp("avif", "avif", "mif1", "miaf", "iso8"), ""},
-		{"ftyp 3GP", ftyp("3gp4", "3gp4"), ""},
+		{"ftyp 3GP", ftyp("3gp4", "3gp4"), TypeThreeGPP},
+		{"ftyp 3GPP2", ftyp("3g2a", "3g2a"), TypeThreeGPP},
 		{"ftyp size 0", withSize(ftyp("isom"), 0), ""},
 		{"ftyp size 1 (64-bit)", withSize(ftyp("isom"), 1), ""},
 		{"ftyp size 12 (no minor version)", withSize(ftyp("isom"), 12), ""},
 		{"ftyp size 18 (half a brand)", withSize(ftyp("isom", "mp41"), 18), ""},
 		{"ftyp size 1 MiB", withSize(ftyp("isom"), 1<<20), ""},
-		{"moov first, no ftyp", []byte("\x00\x00\x00\x10moov\x00\x00\x00\x08mvhd"), ""},
+		{"moov first, no ftyp", []byte("\x00\x00\x00\x10moov\x00\x00\x00\x08mvhd"), TypeQuickTime},
+		{"mdat first, 64-bit size", []byte("\x00\x00\x00\x01mdat\x00\x00\x00\x00\x00\x01\x00\x00"), TypeQuickTime},
+		{"wide atom", []byte("\x00\x00\x00\x08wide\x00\x00\x10\x00mdat"), TypeQuickTime},
+		{"moov with size 4", []byte("\x00\x00\x00\x04moov\x00\x00\x00\x08mvhd"), ""},
+		{"free atom alone", []byte("\x00\x00\x00\x08free\x00\x00\x00\x08"), ""},
+
+		{"avi", []byte("RIFF\x24\x00\x00\x00AVI LIST"), TypeAVI},
+		{"RIFF truncated", []byte("RIFF\x24\x00\x00\x00AV"), ""},
+		{"RIFF, moov as its size", []byte("RIFFmoov"), ""},
+		{"transport stream", tsPackets(0, 188, 3), TypeMPEGTS},
+		{"transport stream, 2 packets", tsPackets(0, 188, 2), ""},
+		{"m2ts with timestamps", tsPackets(4, 192, 3), TypeMPEGTS},
+		{"one sync byte", append([]byte{0x47}, make([]byte, 600)...), ""},
 
 		{"jpeg", []byte("\xff\xd8\xff\xe0\x00\x10JFIF\x00"), TypeJPEG},
 		{"jpeg, 3 bytes", []byte("\xff\xd8\xff"), TypeJPEG},
@@ -115,7 +128,18 @@ func TestDetectType(t *testing.T) {
 	}
 }
 
-var detectedTypes = map[string]bool{"": true, TypeMP4: true, TypeWebM: true, TypeMatroska: true, TypeJPEG: true, TypePNG: true}
+var detectedTypes = map[string]bool{"": true, TypeMP4: true, TypeWebM: true, TypeMatroska: true, TypeJPEG: true, TypePNG: true,
+	TypeQuickTime: true, TypeThreeGPP: true, TypeAVI: true, TypeMPEGTS: true}
+
+// tsPackets builds n transport stream packets of stride bytes whose sync
+// byte is at first within each, the rest zero.
+func tsPackets(first, stride, n int) []byte {
+	b := make([]byte, stride*n)
+	for i := range n {
+		b[first+i*stride] = 0x47
+	}
+	return b
+}
 
 // FuzzDetectType checks that DetectType never panics, only says what it
 // documents, decides from a prefix for good (more bytes never change a

@@ -28,6 +28,12 @@ var ErrUnsupportedType = errors.New("unsupported media type")
 // the PATH. Callers show a placeholder poster instead; nothing else fails.
 var ErrNoFFmpeg = errors.New("ffmpeg not found on PATH")
 
+// ErrUnreadable is returned by Probe and Transcode when ffmpeg cannot make
+// sense of a file whose container was recognised: damaged, truncated, a
+// codec it cannot decode, or no video stream at all. Callers tell the
+// uploader the file cannot be used; nothing else is wrong.
+var ErrUnreadable = errors.New("video cannot be read")
+
 // TypeError reports content whose type, decided from its bytes, is not
 // accepted. errors.Is(err, ErrUnsupportedType) is true for it.
 type TypeError struct {

@@ -26,7 +26,7 @@ const posterLimit = 16 << 20
 // and be a JPEG, since ffmpeg can exit 0 without writing it.
 //
 // Errors: ErrNoFFmpeg when ffmpeg is not on the PATH; ErrNotFound when the
-// blob is absent; a *TypeError when it is not MP4 or WebM; otherwise
+// blob is absent; a *TypeError when it is not a video; otherwise
 // ffmpeg's failure (with its stderr) or ctx's error, wrapped.
 func (s *Store) ExtractPoster(ctx context.Context, videoHash string) (Blob, error) {
 	ffmpeg, err := s.lookPath("ffmpeg")
@@ -37,9 +37,9 @@ func (s *Store) ExtractPoster(ctx context.Context, videoHash string) (Blob, erro
 	if err != nil {
 		return Blob{}, err
 	}
-	demuxer := map[string]string{TypeMP4: "mp4", TypeWebM: "webm"}[video.Type]
+	demuxer := demuxers[video.Type]
 	if demuxer == "" {
-		return Blob{}, &TypeError{Detected: video.Type, Accepted: []string{TypeMP4, TypeWebM}}
+		return Blob{}, &TypeError{Detected: video.Type, Accepted: VideoTypes}
 	}
 	in, _ := s.path(videoHash)
 
