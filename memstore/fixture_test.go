@@ -38,7 +38,7 @@ func writeFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	s, err := Open(fixtureDir, Options{NoPosters: true, Now: func() time.Time { clock = clock.Add(time.Minute); return clock }})
+	s, err := Open(fixtureDir, Options{NoPosters: true, NoTranscode: true, Now: func() time.Time { clock = clock.Add(time.Minute); return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestDataFixturesKeepLoading(t *testing.T) {
 func checkFixture(t *testing.T, fixture string) {
 	dir := t.TempDir()
 	copyDir(t, fixture, dir)
-	s := MustOpenStore(t, dir, Options{NoSync: true, NoPosters: true})
+	s := MustOpenStore(t, dir, Options{NoSync: true, NoPosters: true, NoTranscode: true})
 	r := s.Recovery()
 	if r.SnapshotSeq == 0 || r.Replayed == 0 {
 		t.Fatalf("fixture recovered with snapshot seq %d and %d replayed records; want both", r.SnapshotSeq, r.Replayed)
@@ -166,7 +166,7 @@ func inspectMatchesOpen(t *testing.T, fixtureDir string) {
 	if _, err := os.Stat(filepath.Join(dir, "LOCK")); err == nil {
 		t.Fatal("Inspect created the lock file")
 	}
-	s := MustOpenStore(t, dir, Options{NoSync: true, NoPosters: true})
+	s := MustOpenStore(t, dir, Options{NoSync: true, NoPosters: true, NoTranscode: true})
 	clip := s.Vlogs(Cursor{}, 1).Vlogs[0]
 	if in.LastSeq != s.Recovery().LastSeq || in.Vlogs != s.VlogCount() || in.Users != 2 || !slices.Equal(in.Blobs, []string{clip.Video.Hash}) {
 		t.Fatalf("Inspect = %+v; Open has seq %d, %d vlogs, blob %s", in, s.Recovery().LastSeq, s.VlogCount(), clip.Video.Hash)

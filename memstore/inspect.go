@@ -15,7 +15,7 @@ type Inspection struct {
 	LastSeq uint64   // last sequence number applied
 	Vlogs   int      // live vlogs
 	Users   int      // accounts
-	Blobs   []string // media blobs the vlogs reference (videos and posters), sorted
+	Blobs   []string // media blobs the vlogs reference (videos, posters, renditions), sorted
 }
 
 // Inspect loads the state of the data directory dir read-only: it takes no
@@ -62,10 +62,7 @@ func Inspect(dir string) (Inspection, error) {
 	in := Inspection{LastSeq: seq, Vlogs: len(st.vlogs), Users: len(st.users)}
 	for _, v := range st.order {
 		if v.Video != nil {
-			in.Blobs = append(in.Blobs, v.Video.Hash)
-			if v.Video.Poster != "" {
-				in.Blobs = append(in.Blobs, v.Video.Poster)
-			}
+			in.Blobs = append(in.Blobs, v.Video.Blobs()...)
 		}
 	}
 	slices.Sort(in.Blobs)

@@ -11,16 +11,51 @@ import (
 	"vlogd/media"
 )
 
-// Video is a vlog's clip: a blob in the media store, named by its SHA-256.
+// Video is a vlog's clip: a blob in the media store, named by its SHA-256,
+// with what ffprobe said about it and the state of its transcoding job.
 type Video struct {
 	Hash   string `msgpack:"hash"`
-	Type   string `msgpack:"type"` // video/mp4 or video/webm, decided from the bytes
+	Type   string `msgpack:"type"` // the original's container, decided from the bytes (media.VideoTypes)
 	Size   int64  `msgpack:"size"`
 	Poster string `msgpack:"poster,omitempty"` // hash of a JPEG frame; "" until one is made
+
+	// Probe data, from ffprobe at upload; zero when it was not available.
+	Duration   time.Duration `msgpack:"dur,omitempty"`
+	Width      int           `msgpack:"w,omitempty"` // displayed size, after Rotation
+	Height     int           `msgpack:"h,omitempty"`
+	Rotation   int           `msgpack:"rot,omitempty"` // degrees clockwise
+	VideoCodec string        `msgpack:"vcodec,omitempty"`
+	AudioCodec string        `msgpack:"acodec,omitempty"`
+
+	// The transcoding job (job.go): JobNone for a video kept as uploaded.
+	Job        JobState    `msgpack:"job,omitempty"`
+	Percent    int         `msgpack:"pct,omitempty"`   // while JobProcessing, 0–99
+	Attempts   int         `msgpack:"tries,omitempty"` // jobs started, crashes included
+	Failure    string      `msgpack:"fail,omitempty"`  // why, when JobFailed
+	Renditions []Rendition `msgpack:"rend,omitempty"`  // when JobReady: smallest first
 }
 
-// videoTypes are the uploads a vlog accepts.
-var videoTypes = []string{media.TypeMP4, media.TypeWebM}
+// Rendition is a web-safe copy of a video (H.264 High + AAC in MP4), a
+// blob like the original.
+type Rendition struct {
+	Hash   string `msgpack:"hash"`
+	Width  int    `msgpack:"w"`
+	Height int    `msgpack:"h"`
+	Size   int64  `msgpack:"size"`
+}
+
+// Blobs lists every media blob the video refers to: original, poster and
+// renditions.
+func (v *Video) Blobs() []string {
+	hashes := []string{v.Hash}
+	if v.Poster != "" {
+		hashes = append(hashes, v.Poster)
+	}
+	for _, r := range v.Renditions {
+		hashes = append(hashes, r.Hash)
+	}
+	return hashes
+}
 
 // Upload errors, for callers that answer them differently.
 var (
@@ -32,15 +67,25 @@ var (
 func SizeText(n int64) string { return media.FormatSize(n) }
 
 // PutVideo streams r into the media store (never holding it in memory),
-// refusing more than limit bytes (ErrTooLarge) and anything that is not an
-// MP4 or WebM video (a *ValidationError on "video"). The blob is durable
-// when PutVideo returns, before any record refers to it. The caller must
-// call release once the vlog that uses the video is committed (or
-// abandoned); until then the blob is safe from garbage collection.
+// refusing more than limit bytes (ErrTooLarge) and anything that is not a
+// video it can use (a *ValidationError on "video"): any container of
+// media.VideoTypes that ffprobe can read when transcoding is on (see
+// Transcoding), else MP4 or WebM only. The blob is durable when PutVideo
+// returns, before any record refers to it. With transcoding on, the video
+// carries its probe data and a queued job, which starts once the vlog is
+// committed. The caller must call release once the vlog that uses the
+// video is committed (or abandoned); until then the blob is safe from
+// garbage collection.
 func (s *Store) PutVideo(r io.Reader, limit int64) (v *Video, release func(), err error) {
-	b, err := s.media.Put(r, limit, videoTypes)
+	accept := media.BrowserTypes
+	if s.Transcoding() == nil {
+		accept = media.VideoTypes
+	}
+	b, err := s.media.Put(r, limit, accept)
 	var te *media.TypeError
 	switch {
+	case errors.As(err, &te) && s.Transcoding() == nil:
+		return nil, nil, &ValidationError{Field: "video", Msg: "must be a video file: MP4, MOV, MKV, WebM, AVI or MPEG-TS (this file is not)"}
 	case errors.As(err, &te):
 		return nil, nil, &ValidationError{Field: "video", Msg: "must be an MP4 or WebM video (this file is not)"}
 	case errors.Is(err, media.ErrEmpty):
@@ -48,7 +93,26 @@ func (s *Store) PutVideo(r io.Reader, limit int64) (v *Video, release func(), er
 	case err != nil:
 		return nil, nil, fmt.Errorf("memstore: %w", err)
 	}
-	return &Video{Hash: b.Hash, Type: b.Type, Size: b.Size}, s.hold(b.Hash), nil
+	v = &Video{Hash: b.Hash, Type: b.Type, Size: b.Size}
+	release = s.hold(b.Hash)
+	if s.Transcoding() != nil {
+		return v, release, nil
+	}
+	ctx, cancel := context.WithTimeout(s.bgCtx, 2*time.Minute)
+	defer cancel()
+	p, err := s.media.Probe(ctx, b.Hash)
+	switch {
+	case errors.Is(err, media.ErrUnreadable):
+		release()
+		return nil, nil, &ValidationError{Field: "video", Msg: "could not be read as a video (it may be damaged, or use a codec this server cannot decode)"}
+	case err != nil:
+		release()
+		return nil, nil, fmt.Errorf("memstore: %w", err)
+	}
+	v.Duration, v.Width, v.Height, v.Rotation = p.Duration, p.Width, p.Height, p.Rotation
+	v.VideoCodec, v.AudioCodec = p.VideoCodec, p.AudioCodec
+	v.Job = JobQueued
+	return v, release, nil
 }
 
 // hold marks a blob as about to be referenced, so garbage collection
@@ -141,8 +205,9 @@ func (s *Store) collectBlobs() (removed int, err error) {
 	s.mu.RLock()
 	for _, v := range s.st.order {
 		if v.Video != nil {
-			referenced[v.Video.Hash] = true
-			referenced[v.Video.Poster] = true
+			for _, h := range v.Video.Blobs() {
+				referenced[h] = true
+			}
 		}
 	}
 	s.mu.RUnlock()

@@ -31,7 +31,7 @@ func mustPutVideo(tb testing.TB, s *Store, content []byte) (*Video, func()) {
 }
 
 func TestVideoCreateReplaceRemove(t *testing.T) {
-	opts := Options{NoSync: true, NoPosters: true}
+	opts := Options{NoSync: true, NoPosters: true, NoTranscode: true}
 	s := MustOpenStore(t, "", opts)
 	alice := mustUser(t, s, "alice")
 	webm, release := mustPutVideo(t, s, readFixture(t, "clip.webm"))
@@ -94,7 +94,7 @@ func TestPutVideoRefusesWhatIsNotVideo(t *testing.T) {
 // After compaction, blobs no vlog references are removed; referenced and
 // held ones stay.
 func TestUnreferencedBlobsCollected(t *testing.T) {
-	s := MustOpenStore(t, "", Options{NoSync: true, NoPosters: true, BlobGrace: time.Nanosecond})
+	s := MustOpenStore(t, "", Options{NoSync: true, NoPosters: true, NoTranscode: true, BlobGrace: time.Nanosecond})
 	alice := mustUser(t, s, "alice")
 	kept, r1 := mustPutVideo(t, s, readFixture(t, "clip.webm"))
 	v, err := s.CreateVlog(alice.ID, VlogInput{Title: "kept", Video: kept})
@@ -139,7 +139,7 @@ func TestPosterExtractedWhenFFmpegInstalled(t *testing.T) {
 		}
 		t.Skip("ffmpeg not on PATH")
 	}
-	s := MustOpenStore(t, "", Options{NoSync: true})
+	s := MustOpenStore(t, "", Options{NoSync: true, NoTranscode: true})
 	alice := mustUser(t, s, "alice")
 	video, release := mustPutVideo(t, s, readFixture(t, "clip.mp4"))
 	defer release()

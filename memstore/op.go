@@ -28,6 +28,12 @@ const (
 	opSetDisabled      opKind = 13
 	opModDeleteVlog    opKind = 14
 	opModDeleteComment opKind = 15
+
+	// Video jobs (job.go): 20–29.
+	opJobStart    opKind = 20
+	opJobProgress opKind = 21
+	opJobDone     opKind = 22
+	opJobFail     opKind = 23
 )
 
 var opNames = map[opKind]string{
@@ -46,6 +52,10 @@ var opNames = map[opKind]string{
 	opSetDisabled:      "set-disabled",
 	opModDeleteVlog:    "moderate-delete-vlog",
 	opModDeleteComment: "moderate-delete-comment",
+	opJobStart:         "job-start",
+	opJobProgress:      "job-progress",
+	opJobDone:          "job-done",
+	opJobFail:          "job-fail",
 }
 
 func (k opKind) String() string {
@@ -99,6 +109,13 @@ type op struct {
 	ClaimOwner bool   `msgpack:"claim,omitempty"`
 	Target     uint64 `msgpack:"target,omitempty"`
 	Disabled   bool   `msgpack:"disabled,omitempty"`
+	// A transcoding job's record names its vlog (ID) and the video it
+	// works on (Hash), and carries its progress, its renditions, or why
+	// it failed and whether it will be retried.
+	Percent    int         `msgpack:"pct,omitempty"`
+	Renditions []Rendition `msgpack:"rend,omitempty"`
+	Reason     string      `msgpack:"reason,omitempty"`
+	Retry      bool        `msgpack:"retry,omitempty"`
 }
 
 func encodeOp(o *op) ([]byte, error) {

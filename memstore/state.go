@@ -100,6 +100,14 @@ func (st *state) apply(o *op) result {
 		return st.moderateDeleteVlog(o)
 	case opModDeleteComment:
 		return st.moderateDeleteComment(o)
+	case opJobStart:
+		return st.jobStart(o)
+	case opJobProgress:
+		return st.jobProgress(o)
+	case opJobDone:
+		return st.jobDone(o)
+	case opJobFail:
+		return st.jobFail(o)
 	case opDeleteSession:
 		if _, ok := st.sessions[o.Token]; !ok {
 			return result{err: ErrNotFound}

@@ -34,6 +34,15 @@ type Options struct {
 	BlobGrace time.Duration
 	// NoPosters turns off poster extraction even when ffmpeg is installed.
 	NoPosters bool
+	// NoTranscode turns off transcoding even when ffmpeg is installed:
+	// only MP4 and WebM are accepted, and played as uploaded.
+	NoTranscode bool
+	// TranscodeJobs is how many videos are transcoded at once; 0 means
+	// one per two CPUs (at least one).
+	TranscodeJobs int
+	// TranscodeTimeout bounds one video's job; 0 means 10 minutes plus
+	// 20 times the video's duration.
+	TranscodeTimeout time.Duration
 	// ObserveCommit, when set, is told the size and fsync time of every
 	// group commit of the log (for metrics). It runs on the log's writer
 	// goroutine and must be quick.
@@ -82,6 +91,9 @@ type Store struct {
 	observeSnapshot func(time.Duration)
 	pendingMu       sync.Mutex
 	pending         map[string]int // blobs held for records not yet committed
+
+	tc          *transcoder // nil when transcoding is off
+	noTranscode error       // why it is off
 }
 
 // Open opens (creating if needed) the data directory dir, loads the newest
@@ -130,6 +142,7 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	s.bgCtx, s.bgStop = context.WithCancel(context.Background())
 	s.startIndex()
+	s.startTranscoder(opts)
 	s.recovery.Took = time.Since(start)
 	s.recovery.Vlogs = len(s.st.vlogs)
 	s.recovery.LastSeq = s.seq
@@ -225,6 +238,9 @@ func (s *Store) commit(o *op) (result, error) {
 // replays nothing, and closes the log.
 func (s *Store) Close() error {
 	s.bgStop()
+	if s.tc != nil {
+		s.tc.workers.Wait()
+	}
 	s.bg.Wait()
 	var errs []error
 	if s.log.Err() == nil {

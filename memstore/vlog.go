@@ -86,6 +86,7 @@ func (s *Store) CreateVlog(authorID uint64, in VlogInput) (*Vlog, error) {
 		return nil, err
 	}
 	s.schedulePoster(res.vlog)
+	s.scheduleJob(res.vlog)
 	return res.vlog, nil
 }
 
@@ -107,6 +108,7 @@ func (s *Store) EditVlog(id, by uint64, in VlogInput) (*Vlog, error) {
 	}
 	if in.Video != nil {
 		s.schedulePoster(res.vlog)
+		s.scheduleJob(res.vlog)
 	}
 	return res.vlog, nil
 }

@@ -36,7 +36,7 @@ type siteOption func(*siteConfig)
 
 func mustServeSite(tb testing.TB, opts ...siteOption) *testSite {
 	tb.Helper()
-	cfg := siteConfig{store: memstore.Options{NoSync: true, NoPosters: true}, srv: &httpraw.Server{}}
+	cfg := siteConfig{store: memstore.Options{NoSync: true, NoPosters: true, NoTranscode: true}, srv: &httpraw.Server{}}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
