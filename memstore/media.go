@@ -61,6 +61,12 @@ func (v *Video) Blobs() []string {
 var (
 	// ErrTooLarge is returned by PutVideo when the upload exceeds the limit.
 	ErrTooLarge = media.ErrTooLarge
+	// ErrNoFFmpeg is what Transcoding returns (wrapped) when ffmpeg or
+	// ffprobe is not installed.
+	ErrNoFFmpeg = media.ErrNoFFmpeg
+	// ErrTranscodingOff is what Transcoding returns when
+	// Options.NoTranscode is set.
+	ErrTranscodingOff = errors.New("transcoding is turned off")
 )
 
 // SizeText formats a byte count for people ("512 MiB").

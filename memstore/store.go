@@ -142,10 +142,11 @@ func Open(dir string, opts Options) (*Store, error) {
 	}
 	s.bgCtx, s.bgStop = context.WithCancel(context.Background())
 	s.startIndex()
-	s.startTranscoder(opts)
 	s.recovery.Took = time.Since(start)
 	s.recovery.Vlogs = len(s.st.vlogs)
 	s.recovery.LastSeq = s.seq
+	// Last: from here on, workers commit job records concurrently.
+	s.startTranscoder(opts)
 	return s, nil
 }
 

@@ -49,8 +49,8 @@ type transcoder struct {
 
 // Transcoding returns nil when uploads are transcoded (ffmpeg and ffprobe
 // are installed and Options.NoTranscode is not set), else the reason they
-// are not, for the upload form to tell people why only MP4 and WebM are
-// accepted.
+// are not: ErrNoFFmpeg (wrapped) or ErrTranscodingOff. The upload form
+// tells people why only MP4 and WebM are accepted.
 func (s *Store) Transcoding() error {
 	if s.tc == nil {
 		return s.noTranscode
@@ -63,11 +63,11 @@ func (s *Store) Transcoding() error {
 func (s *Store) startTranscoder(opts Options) {
 	switch {
 	case opts.NoTranscode:
-		s.noTranscode = errors.New("transcoding is turned off")
+		s.noTranscode = ErrTranscodingOff
 		return
 	default:
 		if err := s.media.CanTranscode(); err != nil {
-			s.noTranscode = fmt.Errorf("ffmpeg and ffprobe are not installed on this server: %w", err)
+			s.noTranscode = fmt.Errorf("memstore: %w", err)
 			return
 		}
 	}

@@ -21,7 +21,44 @@ type apiVlog struct {
 	Updated  time.Time `json:"updated"`
 	Likes    int       `json:"likes"`
 	Comments int       `json:"comments"`
-	Video    *string   `json:"video"` // URL of the video, null without one
+	Video    *string   `json:"video"` // URL of the video to play, null without one or while it is processed
+	// VideoInfo describes the video (probe data, processing state,
+	// renditions); null without one.
+	VideoInfo *apiVideo `json:"video_info"`
+}
+
+// apiVideo is a vlog's video as the JSON API shows it.
+type apiVideo struct {
+	Status     string         `json:"status"`   // "", "queued", "processing", "ready" or "failed"
+	Percent    int            `json:"percent"`  // how far processing is
+	Duration   float64        `json:"duration"` // seconds; 0 when unknown
+	Width      int            `json:"width"`    // displayed size; 0 when unknown
+	Height     int            `json:"height"`
+	VideoCodec string         `json:"video_codec"` // of the upload
+	AudioCodec string         `json:"audio_codec"`
+	Poster     string         `json:"poster"`
+	Renditions []apiRendition `json:"renditions"` // smallest first
+}
+
+// apiRendition is one web-safe copy of a video.
+type apiRendition struct {
+	URL    string `json:"url"`
+	Type   string `json:"type"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+	Size   int64  `json:"size"`
+}
+
+// apiVideoOf describes v with absolute URLs under base.
+func apiVideoOf(base string, v *memstore.Video) *apiVideo {
+	a := &apiVideo{
+		Status: string(v.Job), Percent: v.Percent, Duration: v.Duration.Seconds(), Width: v.Width, Height: v.Height,
+		VideoCodec: v.VideoCodec, AudioCodec: v.AudioCodec, Poster: base + posterURL(v), Renditions: []apiRendition{},
+	}
+	for _, r := range v.Renditions {
+		a.Renditions = append(a.Renditions, apiRendition{URL: base + "/media/" + r.Hash, Type: "video/mp4", Width: r.Width, Height: r.Height, Size: r.Size})
+	}
+	return a
 }
 
 func (s *Site) apiVlog(r *httpraw.Request, v *memstore.Vlog) apiVlog {
@@ -32,8 +69,11 @@ func (s *Site) apiVlog(r *httpraw.Request, v *memstore.Vlog) apiVlog {
 		Likes: s.store.LikeCount(v.ID), Comments: s.store.CommentCount(v.ID),
 	}
 	if v.Video != nil {
-		u := base + "/media/" + v.Video.Hash
-		a.Video = &u
+		if p := newPlayer(v.Video, false); len(p.Sources) > 0 {
+			u := base + p.Sources[len(p.Sources)-1].Src // the largest
+			a.Video = &u
+		}
+		a.VideoInfo = apiVideoOf(base, v.Video)
 	}
 	return a
 }

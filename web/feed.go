@@ -35,6 +35,20 @@ type atomEntry struct {
 	Author    atomPerson `xml:"author"`
 	Links     []atomLink `xml:"link"`
 	Content   atomText   `xml:"content"`
+	// Media is the video with its probe data, in the Media RSS namespace
+	// that feed readers and podcast apps know.
+	Media *mediaContent `xml:"http://search.yahoo.com/mrss/ content,omitempty"`
+}
+
+// mediaContent is Media RSS's <media:content> (Media RSS 1.5.1 §5.1).
+type mediaContent struct {
+	URL      string `xml:"url,attr"`
+	Type     string `xml:"type,attr"`
+	Medium   string `xml:"medium,attr"`
+	FileSize int64  `xml:"fileSize,attr,omitempty"`
+	Duration int64  `xml:"duration,attr,omitempty"` // whole seconds
+	Width    int    `xml:"width,attr,omitempty"`
+	Height   int    `xml:"height,attr,omitempty"`
 }
 
 type atomPerson struct {
@@ -80,7 +94,13 @@ func (s *Site) feed(w httpraw.ResponseWriter, r *httpraw.Request) {
 			Content:   atomText{Type: "text", Body: v.Body},
 		}
 		if v.Video != nil {
-			e.Links = append(e.Links, atomLink{Rel: "enclosure", Type: v.Video.Type, Href: base + "/media/" + v.Video.Hash, Length: v.Video.Size})
+			enc := enclosure(base, v.Video)
+			e.Links = append(e.Links, enc)
+			e.Media = &mediaContent{URL: enc.Href, Type: enc.Type, Medium: "video", FileSize: enc.Length,
+				Duration: int64(v.Video.Duration.Round(time.Second) / time.Second), Width: v.Video.Width, Height: v.Video.Height}
+			if n := len(v.Video.Renditions); n > 0 {
+				e.Media.Width, e.Media.Height = v.Video.Renditions[n-1].Width, v.Video.Renditions[n-1].Height
+			}
 		}
 		f.Entries = append(f.Entries, e)
 	}
@@ -95,6 +115,16 @@ func (s *Site) feed(w httpraw.ResponseWriter, r *httpraw.Request) {
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(200)
 	w.Write(buf.Bytes())
+}
+
+// enclosure links the file a feed reader should fetch: the largest
+// rendition once there is one, else the upload.
+func enclosure(base string, v *memstore.Video) atomLink {
+	if n := len(v.Renditions); n > 0 {
+		r := v.Renditions[n-1]
+		return atomLink{Rel: "enclosure", Type: "video/mp4", Href: base + "/media/" + r.Hash, Length: r.Size}
+	}
+	return atomLink{Rel: "enclosure", Type: v.Type, Href: base + "/media/" + v.Hash, Length: v.Size}
 }
 
 func atomTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -30,6 +30,10 @@ var funcs = template.FuncMap{
 	"linkify":  linkify,
 	"mark":     highlight,
 	"static":   staticURL,
+	// Video (player.go).
+	"refreshSeconds": func() int { return refreshSeconds },
+	"duration":       durationText,
+	"isoduration":    isoDuration,
 }
 
 // plural writes a count with its noun: "1 like", "3 likes".
@@ -72,13 +76,16 @@ type view struct {
 	// Flash is the one-shot message for a signed-in visitor after a
 	// redirect, or nil. Pages for anonymous visitors never have one.
 	Flash *flash
+	// Upload says which video files the forms take, and why no more.
+	Upload uploadFormats
 }
 
 // render executes page into a buffer first, so that a template error
 // becomes a clean 500 instead of half a page, then writes it with status.
 func (s *Site) render(w httpraw.ResponseWriter, r *httpraw.Request, status int, page string, data any) {
 	v := s.viewer(r)
-	pv := &view{Data: data, User: v.user, csrf: csrfSource{s: s, w: w, r: r, v: v}, Path: r.Path, MaxUpload: memstore.SizeText(s.maxUpload), Flash: s.takeFlash(r, v)}
+	pv := &view{Data: data, User: v.user, csrf: csrfSource{s: s, w: w, r: r, v: v}, Path: r.Path, MaxUpload: memstore.SizeText(s.maxUpload), Flash: s.takeFlash(r, v),
+		Upload: s.uploadFormats()}
 	if r.Path == "/search" {
 		pv.Query = r.Query().Get("q")
 	}

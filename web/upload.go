@@ -202,6 +202,31 @@ func (s *Site) usePending(sub *vlogSubmission) {
 	}
 }
 
+// uploadFormats tells the vlog form which files it takes: every camera
+// format when the store transcodes, else MP4 and WebM, with the reason.
+type uploadFormats struct {
+	Accept  string // the file input's accept attribute
+	Formats string // for people
+	Why     string // why only MP4 and WebM; "" when all are taken
+}
+
+func (s *Site) uploadFormats() uploadFormats {
+	if err := s.store.Transcoding(); err != nil {
+		return uploadFormats{Accept: "video/mp4,video/webm", Formats: "MP4 or WebM",
+			Why: "Other formats (such as MOV from phones) need ffmpeg, which this server does not have: " + transcodeReason(err) + "."}
+	}
+	// video/* lets phones offer every recording; the bytes decide.
+	return uploadFormats{Accept: "video/*,.mov,.mkv,.avi,.ts,.mts,.m2ts", Formats: "MP4, MOV, MKV, WebM, AVI or MPEG-TS"}
+}
+
+// transcodeReason is the short reason transcoding is off, for the form.
+func transcodeReason(err error) string {
+	if errors.Is(err, memstore.ErrNoFFmpeg) {
+		return "ffmpeg and ffprobe are not installed"
+	}
+	return "conversion is turned off"
+}
+
 // readField reads a text part of at most max bytes; more is cut off, and
 // the store's validation then reports the field as too long.
 func readField(part io.Reader, max int64) (string, error) {

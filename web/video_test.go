@@ -84,7 +84,12 @@ func (c *client) uploadVlog(tb testing.TB, title string, video []byte, filename 
 	return resp.Header.Get("Location")
 }
 
-var videoSrcRE = regexp.MustCompile(`<video class="player" controls preload="metadata" playsinline\s+src="/media/([0-9a-f]{64})" poster="([^"]+)"`)
+// videoSrcRE finds the player and its first source: m[1] is the source's
+// hash, m[2] the poster.
+var videoSrcRE = regexp.MustCompile(`<source src="/media/([0-9a-f]{64})"()`)
+
+// posterRE finds the player's poster.
+var posterRE = regexp.MustCompile(`<video class="player" controls preload="metadata" playsinline poster="([^"]+)"`)
 
 func TestUploadShowAndServeVideo(t *testing.T) {
 	ts := mustServeSite(t)
@@ -94,9 +99,10 @@ func TestUploadShowAndServeVideo(t *testing.T) {
 
 	_, page := alice.get(t, loc)
 	m := videoSrcRE.FindStringSubmatch(page)
-	if m == nil {
+	if m == nil || posterRE.FindStringSubmatch(page) == nil {
 		t.Fatalf("no <video> on the vlog page:\n%s", page)
 	}
+	m[2] = posterRE.FindStringSubmatch(page)[1]
 	sum := sha256.Sum256(clip)
 	if m[1] != hex.EncodeToString(sum[:]) || m[2] != "/static/poster.svg" && !strings.HasPrefix(m[2], "/media/") {
 		t.Fatalf("video src %s poster %s; want the clip's SHA-256 and a poster", m[1], m[2])

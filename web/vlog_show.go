@@ -12,6 +12,7 @@ import (
 // and after a refused comment, the message and the text typed.
 type vlogPage struct {
 	Vlog          *memstore.Vlog
+	Player        *player // nil without a video
 	Comments      []*memstore.Comment
 	Likes         int
 	Liked         bool
@@ -21,9 +22,11 @@ type vlogPage struct {
 
 func (s *Site) vlogPage(r *httpraw.Request, v *memstore.Vlog) vlogPage {
 	p := vlogPage{Vlog: v, Comments: s.store.Comments(v.ID), Likes: s.store.LikeCount(v.ID)}
-	if u := s.viewer(r).user; u != nil {
+	u := s.viewer(r).user
+	if u != nil {
 		p.Liked = s.store.Liked(v.ID, u.ID)
 	}
+	p.Player = newPlayer(v.Video, u != nil && u.ID == v.AuthorID)
 	return p
 }
 

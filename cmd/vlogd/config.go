@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"vlogd/media"
@@ -27,6 +28,9 @@ type config struct {
 	maxUpload int64
 	backupTo  string // continuous backup destination; "" for none
 	pageCache int64  // render cache budget in bytes; -1 turns it off
+	// transcodeJobs is how many videos ffmpeg converts at once; 0 means
+	// one per two CPUs.
+	transcodeJobs int
 }
 
 // envFlag is one flag with the environment variable that stands in for it
@@ -44,6 +48,7 @@ var serveFlags = []envFlag{
 	{"max-upload", "VLOGD_MAX_UPLOAD", "512MiB", "largest video `size` accepted, e.g. 512MiB, 2GiB, 100MB"},
 	{"page-cache", "VLOGD_PAGE_CACHE", "64MiB", "render cache `size` for pages shared by anonymous readers; 0 turns it off"},
 	{"backup-to", "VLOGD_BACKUP_TO", "", "back up continuously to this `directory` while serving (see vlogd backup --help)"},
+	{"transcode-jobs", "VLOGD_TRANSCODE_JOBS", "0", "`number` of videos converted at once by ffmpeg (at low priority); 0 means one per two CPUs"},
 }
 
 // parseServeFlags reads the server's flags from args, falling back to the
@@ -108,6 +113,12 @@ Usage:
 		cfg.pageCache = -1 // web: negative turns the cache off, 0 means its default
 	}
 	cfg.backupTo = *values["backup-to"]
+	jobs, err := strconv.Atoi(strings.TrimSpace(*values["transcode-jobs"]))
+	if err != nil || jobs < 0 || jobs > 256 {
+		fmt.Fprintf(stderr, "vlogd: -transcode-jobs %q: want a number from 0 to 256\n", *values["transcode-jobs"])
+		return config{}, errUsage
+	}
+	cfg.transcodeJobs = jobs
 	if cfg.data == "" {
 		fmt.Fprintln(stderr, "vlogd: -data must not be empty")
 		return config{}, errUsage

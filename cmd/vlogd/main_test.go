@@ -308,6 +308,8 @@ func TestConfigRejectsBadValues(t *testing.T) {
 		{"--tls-cert", "cert.pem"},
 		{"--log-level", "loud"},
 		{"--data", ""},
+		{"--transcode-jobs", "-1"},
+		{"--transcode-jobs", "many"},
 		{"extra"},
 	} {
 		if _, err := parseServeFlags(args, func(string) string { return "" }, io.Discard); !errors.Is(err, errUsage) {
@@ -317,6 +319,10 @@ func TestConfigRejectsBadValues(t *testing.T) {
 	cfg, err := parseServeFlags(nil, func(k string) string { return map[string]string{"VLOGD_MAX_UPLOAD": "2GiB"}[k] }, io.Discard)
 	if err != nil || cfg.maxUpload != 2<<30 {
 		t.Fatalf("VLOGD_MAX_UPLOAD=2GiB gives %d, %v", cfg.maxUpload, err)
+	}
+	cfg, err = parseServeFlags(nil, func(k string) string { return map[string]string{"VLOGD_TRANSCODE_JOBS": "3"}[k] }, io.Discard)
+	if err != nil || cfg.transcodeJobs != 3 {
+		t.Fatalf("VLOGD_TRANSCODE_JOBS=3 gives %d, %v", cfg.transcodeJobs, err)
 	}
 	if cfg, _ := parseServeFlags(nil, func(string) string { return "" }, io.Discard); cfg.maxUpload != 512<<20 {
 		t.Fatalf("default max upload = %d, want 512 MiB", cfg.maxUpload)

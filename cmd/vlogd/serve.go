@@ -55,6 +55,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) (err error) {
 		Logger:          logger,
 		ObserveCommit:   metrics.ObserveCommit,
 		ObserveSnapshot: metrics.ObserveSnapshot,
+		TranscodeJobs:   cfg.transcodeJobs,
 	})
 	if err != nil {
 		return err
