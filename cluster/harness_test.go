@@ -26,6 +26,7 @@ type testCluster struct {
 	dirs    []string
 	addrs   []string
 	openLog openLogStore
+	tune    func(*Config) // when set, adjusts every node's config
 }
 
 // quiet keeps raft's chatter out of test output unless -v asks for it.
@@ -59,8 +60,12 @@ func testConfig(id, dir, addr string, fsm FSM) Config {
 // startCluster boots n nodes: the first bootstraps, the others join
 // through it.
 func startCluster(t testing.TB, n int, openLog openLogStore) *testCluster {
+	return startTuned(t, n, openLog, nil)
+}
+
+func startTuned(t testing.TB, n int, openLog openLogStore, tune func(*Config)) *testCluster {
 	t.Helper()
-	c := &testCluster{t: t, openLog: openLog}
+	c := &testCluster{t: t, openLog: openLog, tune: tune}
 	base := t.TempDir()
 	for i := 0; i < n; i++ {
 		c.dirs = append(c.dirs, filepath.Join(base, fmt.Sprintf("n%d", i)))
@@ -109,6 +114,9 @@ func (c *testCluster) start(i int, bootstrap bool) {
 	cfg := testConfig(fmt.Sprintf("n%d", i), c.dirs[i], c.addrs[i], fsm)
 	cfg.Bootstrap = bootstrap
 	cfg.openLog = c.openLog
+	if c.tune != nil {
+		c.tune(&cfg)
+	}
 	var n *Node
 	var err error
 	// The port of a node just shut down may linger a moment.

@@ -1,12 +1,9 @@
 package cluster
 
 import (
-	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
 )
 
 // logStore is a raft log and stable store with the files behind them.
@@ -16,16 +13,6 @@ type logStore interface {
 	io.Closer
 }
 
-// openLogStore is how a Node opens its raft log; tests and benchmarks
-// swap in the candidates they compare.
+// openLogStore is how a Node opens its raft log: openWAL (walstore.go);
+// the benchmark swaps in the candidates it compares.
 type openLogStore func(dir string) (logStore, error)
-
-// openBolt opens raft-boltdb/v2 (bbolt) at DIR/raft.db, syncing every
-// commit.
-func openBolt(dir string) (logStore, error) {
-	s, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(dir, "raft.db")})
-	if err != nil {
-		return nil, fmt.Errorf("cluster: open raft log: %w", err)
-	}
-	return s, nil
-}

@@ -57,7 +57,7 @@ type Config struct {
 	// Logger receives the node's and raft's logs; nil discards them.
 	Logger *slog.Logger
 
-	openLog openLogStore // nil: openBolt
+	openLog openLogStore // nil: openWAL
 }
 
 const defaultNoQuorumTimeout = 3 * time.Second
@@ -97,7 +97,7 @@ func Open(cfg Config) (*Node, error) {
 		cfg.NoQuorumTimeout = defaultNoQuorumTimeout
 	}
 	if cfg.openLog == nil {
-		cfg.openLog = openBolt
+		cfg.openLog = openWAL
 	}
 	logger := cfg.Logger
 	if logger == nil {
