@@ -33,6 +33,7 @@ var funcs = template.FuncMap{
 	// Video (player.go).
 	"refreshSeconds": func() int { return refreshSeconds },
 	"duration":       durationText,
+	"poster":         posterURL,
 	"isoduration":    isoDuration,
 }
 

@@ -108,7 +108,7 @@ func TestUploadShowAndServeVideo(t *testing.T) {
 		t.Fatalf("video src %s poster %s; want the clip's SHA-256 and a poster", m[1], m[2])
 	}
 	_, list := alice.get(t, "/")
-	wantContains(t, list, `class="badge"`, "Video")
+	wantContains(t, list, `class="vlog-list vlog-grid"`, `<img src="/static/poster.svg" alt="" loading="lazy" decoding="async" width="320" height="180">`)
 
 	media := "/media/" + m[1]
 	resp, body := alice.get(t, media)
