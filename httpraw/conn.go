@@ -25,11 +25,15 @@ const (
 	readBufSize  = 4 << 10
 	writeBufSize = 8 << 10
 	// After an error response the server half-closes and reads (and
-	// discards) what the client is still sending for a short while, so
-	// that closing does not reset the connection before the client has
-	// read the response (RFC 9112 §9.6).
-	lingerTimeout = 500 * time.Millisecond
-	maxLinger     = 1 << 20
+	// discards) what the client is still sending, so that closing does
+	// not reset the connection before the client has read the response
+	// (RFC 9112 §9.6). Like nginx's lingering close it goes on while bytes
+	// keep coming (each read may wait lingerTimeout), for at most
+	// maxLingerTime and maxLinger bytes: a client still writing a large
+	// body on a busy machine gets its 413 instead of a reset.
+	lingerTimeout = 2 * time.Second
+	maxLingerTime = 10 * time.Second
+	maxLinger     = 8 << 20
 	// A file is sent in steps of this size, each with a fresh write
 	// deadline.
 	sendStep = 4 << 20
@@ -410,8 +414,20 @@ func (c *conn) closeLinger() {
 	if cw, ok := c.rwc.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
 	}
-	c.rwc.SetReadDeadline(time.Now().Add(lingerTimeout))
-	io.CopyN(io.Discard, c.rwc, maxLinger)
+	end := time.Now().Add(maxLingerTime)
+	buf := make([]byte, 32<<10)
+	for read := 0; read < maxLinger; {
+		next := time.Now().Add(lingerTimeout)
+		if next.After(end) {
+			next = end
+		}
+		c.rwc.SetReadDeadline(next)
+		n, err := c.rwc.Read(buf)
+		read += n
+		if err != nil {
+			return
+		}
+	}
 }
 
 // sendFile writes n bytes of f as the body, straight to the socket so that

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -459,5 +460,47 @@ func TestBodyTooLargeWhileSending(t *testing.T) {
 		if resp.StatusCode != 413 {
 			t.Errorf("chunked=%v: status %d, want 413", chunked, resp.StatusCode)
 		}
+	}
+}
+
+// A client that writes its whole too-large body before reading (as most
+// clients do) still reads the 413 when the body is several MiB and the
+// server answered after the header: the server reads on and discards while
+// the bytes keep coming instead of resetting the connection. Small socket
+// buffers on both ends keep the kernel from absorbing the body for it.
+func TestBodyTooLargeLingersForMiB(t *testing.T) {
+	small := func(network, address string, rc syscall.RawConn) error {
+		var err error
+		rc.Control(func(fd uintptr) {
+			err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 16<<10)
+			if err == nil {
+				err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF, 16<<10)
+			}
+		})
+		return err
+	}
+	l, err := (&net.ListenConfig{Control: small}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Server{Handler: echoHandler, MaxBodyBytes: 64 << 10}
+	go s.Serve(l)
+	t.Cleanup(func() { s.Shutdown(testdeadline.Context(t)) })
+	c, err := (&net.Dialer{Control: small}).Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(testdeadline.Time(t))
+	const size = 3 << 20
+	fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", size)
+	chunk := bytes.Repeat([]byte("x"), 64<<10)
+	for sent := 0; sent < size; sent += len(chunk) {
+		if _, err := c.Write(chunk); err != nil {
+			t.Fatalf("write after %d body bytes: %v (the server reset the connection)", sent, err)
+		}
+	}
+	if r := readResponse(t, bufio.NewReader(c), "POST"); r.StatusCode != 413 || !r.Close {
+		t.Fatalf("got %d close=%v, want 413 and close", r.StatusCode, r.Close)
 	}
 }
