@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -19,7 +21,7 @@ import (
 // Config.NoQuorumTimeout (or ctx's deadline), ErrAuth wrapped when the
 // members refuse our secret.
 func (n *Node) Join(ctx context.Context, addrs []string) error {
-	return n.leaderRequest(ctx, addrs, rpcRequest{Kind: rpcJoin, ID: n.id, Addr: n.addr})
+	return leaderRequest(ctx, n.rpc, addrs, rpcRequest{Kind: rpcJoin, ID: n.id, Addr: n.addr}, n.cfg.NoQuorumTimeout, n.done)
 }
 
 // Remove asks the leader to remove the member id from the cluster
@@ -37,7 +39,26 @@ func (n *Node) Remove(ctx context.Context, id string) error {
 			addrs = append(addrs, m.RaftAddr)
 		}
 	}
-	return n.leaderRequest(ctx, addrs, rpcRequest{Kind: rpcRemove, ID: id})
+	return leaderRequest(ctx, n.rpc, addrs, rpcRequest{Kind: rpcRemove, ID: id}, n.cfg.NoQuorumTimeout, n.done)
+}
+
+// RemoveMember asks a running cluster, through any of the members at addrs
+// (raft addresses), to remove member id, from outside the cluster: what
+// `vlogd cluster remove` runs. The connection proves the secret like a
+// member's. Errors as Node.Remove, plus ErrWeakSecret.
+func RemoveMember(ctx context.Context, secret []byte, addrs []string, id string, timeout time.Duration) error {
+	key, err := keyFromSecret(secret)
+	if err != nil {
+		return err
+	}
+	if timeout <= 0 {
+		timeout = defaultNoQuorumTimeout
+	}
+	d := newDialer(key, 0, slog.New(slog.DiscardHandler))
+	defer d.Close()
+	rc := &rpcClient{s: d, idle: map[string][]net.Conn{}}
+	defer rc.close()
+	return leaderRequest(ctx, rc, addrs, rpcRequest{Kind: rpcRemove, ID: id}, timeout, nil)
 }
 
 func (n *Node) isMember(id string) bool {
@@ -56,11 +77,11 @@ func (n *Node) isMember(id string) bool {
 // leaderRequest sends req to the leader, found through addrs (tried in
 // turn) and the redirects they answer with, until it is answered or the
 // no-quorum time runs out.
-func (n *Node) leaderRequest(ctx context.Context, addrs []string, req rpcRequest) error {
+func leaderRequest(ctx context.Context, rc *rpcClient, addrs []string, req rpcRequest, timeout time.Duration, done <-chan struct{}) error {
 	if len(addrs) == 0 {
 		return errors.New("cluster: no member address to ask")
 	}
-	deadline := time.Now().Add(n.cfg.NoQuorumTimeout)
+	deadline := time.Now().Add(timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
@@ -69,7 +90,7 @@ func (n *Node) leaderRequest(ctx context.Context, addrs []string, req rpcRequest
 	for i := 0; ; i++ {
 		target := addrs[i%len(addrs)]
 		for hops := 0; hops < 3 && target != ""; hops++ {
-			resp, err := n.rpc.call(target, req, deadline)
+			resp, err := rc.call(target, req, deadline)
 			if err != nil {
 				last = err
 				if errors.Is(err, ErrAuth) {
@@ -84,10 +105,17 @@ func (n *Node) leaderRequest(ctx context.Context, addrs []string, req rpcRequest
 			target = resp.Leader
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%w: no leader answered within %v (last: %v)", ErrNoQuorum, n.cfg.NoQuorumTimeout, last)
+			return fmt.Errorf("%w: no leader answered within %v (last: %v)", ErrNoQuorum, timeout, last)
 		}
-		if err := n.pause(ctx, backoff); err != nil {
-			return err
+		t := time.NewTimer(backoff)
+		select {
+		case <-t.C:
+		case <-done:
+			t.Stop()
+			return ErrShutdown
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("cluster: %w (last: %v)", ctx.Err(), last)
 		}
 		backoff = min(2*backoff, 200*time.Millisecond)
 	}

@@ -117,8 +117,9 @@ func TestNoQuorum(t *testing.T) {
 	}
 }
 
-// TestRemoveAndRejoin removes a follower through another member, checks
-// the configuration, and adds it back.
+// TestRemoveAndRejoin removes members through another member and from
+// outside the cluster (RemoveMember, refused without the secret), checks
+// the configuration and writes after each step, and adds them back.
 func TestRemoveAndRejoin(t *testing.T) {
 	c := startCluster(t, 3, nil)
 	ctx := testdeadline.Context(t)
@@ -133,6 +134,24 @@ func TestRemoveAndRejoin(t *testing.T) {
 	}
 	if _, err := proposeAcked(ctx, c.node(0), "two nodes"); err != nil {
 		t.Fatal(err)
+	}
+	// From outside the cluster, as `vlogd cluster remove` will: the wrong
+	// secret is refused, then n1 goes with the right one.
+	if err := RemoveMember(ctx, []byte("a wrong secret, long enough"), []string{c.addrs[0]}, "n1", time.Second); !errors.Is(err, ErrAuth) {
+		t.Fatalf("RemoveMember with the wrong secret: err = %v, want ErrAuth", err)
+	}
+	if got := len(c.node(0).Status().Members); got != 2 {
+		t.Fatalf("after a refused removal: %d members, want 2", got)
+	}
+	if err := retryNoQuorum(ctx, func() error { return RemoveMember(ctx, testSecret, []string{c.addrs[0], c.addrs[1]}, "n1", 0) }); err != nil {
+		t.Fatalf("RemoveMember n1: %v", err)
+	}
+	testdeadline.Poll(t, "n0 to see itself alone", func() bool { return len(c.node(0).Status().Members) == 1 })
+	if _, err := proposeAcked(ctx, c.node(0), "one node"); err != nil {
+		t.Fatal(err)
+	}
+	if err := retryNoQuorum(ctx, func() error { return c.node(1).Join(ctx, []string{c.addrs[0]}) }); err != nil {
+		t.Fatalf("rejoin n1: %v", err)
 	}
 	if err := retryNoQuorum(ctx, func() error { return c.node(2).Join(ctx, []string{c.addrs[1]}) }); err != nil {
 		t.Fatalf("rejoin n2: %v", err)

@@ -71,6 +71,15 @@ func newStreamLayer(addr string, key []byte, timeout time.Duration, logger *slog
 	return s, nil
 }
 
+// newDialer is a stream layer that only dials: for tools that talk to a
+// cluster without being a member.
+func newDialer(key []byte, timeout time.Duration, logger *slog.Logger) *streamLayer {
+	if timeout <= 0 {
+		timeout = defaultHandshakeTimeout
+	}
+	return &streamLayer{key: key, timeout: timeout, logger: logger, done: make(chan struct{}), conns: map[*trackedConn]struct{}{}}
+}
+
 func (s *streamLayer) acceptLoop() {
 	for {
 		raw, err := s.ln.Accept()
@@ -135,7 +144,9 @@ func (s *streamLayer) Close() error {
 	var err error
 	s.once.Do(func() {
 		close(s.done)
-		err = s.ln.Close()
+		if s.ln != nil {
+			err = s.ln.Close()
+		}
 		s.closeAll()
 	})
 	return err
