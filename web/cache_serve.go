@@ -36,6 +36,12 @@ func (s *Site) cached(direct, full httpraw.Handler) httpraw.Handler {
 		return full
 	}
 	return httpraw.HandlerFunc(func(w httpraw.ResponseWriter, r *httpraw.Request) {
+		if p := s.staticPage(r); p != nil {
+			// The stylesheet is on every page view: send its stored
+			// bytes here rather than through compression and routing.
+			writeStored(w, r, p)
+			return
+		}
 		if !cacheableRequest(r) {
 			full.ServeHTTP(w, r)
 			return
@@ -61,6 +67,17 @@ func (s *Site) cached(direct, full httpraw.Handler) httpraw.Handler {
 		// as it was made, compressed per request as before.
 		httpraw.Gzip(httpraw.HandlerFunc(rec.replay)).ServeHTTP(w, r)
 	})
+}
+
+// staticPage returns the embedded asset r asks for when writeStored can
+// answer it as is: a GET or HEAD without a Range of a known name. Anything
+// else about /static/ is left to the route (ranges, 404s).
+func (s *Site) staticPage(r *httpraw.Request) *storedPage {
+	name, ok := strings.CutPrefix(r.Path, "/static/")
+	if !ok || (r.Method != "GET" && r.Method != "HEAD") || r.Header.Get("Range") != "" {
+		return nil
+	}
+	return s.static[name]
 }
 
 // cacheableRequest reports whether r asks for a page every anonymous
