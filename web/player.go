@@ -34,6 +34,10 @@ type playerSource struct {
 // reloads itself (no JavaScript needed).
 const refreshSeconds = 5
 
+// Portrait reports a video taller than wide: its player is sized by
+// height, so it stays portrait on the page.
+func (p *player) Portrait() bool { return p.Height > p.Width }
+
 // Pending reports a conversion still to finish: the page refreshes.
 func (p *player) Pending() bool { return p != nil && p.Job.Unfinished() }
 

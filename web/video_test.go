@@ -89,7 +89,7 @@ func (c *client) uploadVlog(tb testing.TB, title string, video []byte, filename 
 var videoSrcRE = regexp.MustCompile(`<source src="/media/([0-9a-f]{64})"()`)
 
 // posterRE finds the player's poster.
-var posterRE = regexp.MustCompile(`<video class="player" controls preload="metadata" playsinline poster="([^"]+)"`)
+var posterRE = regexp.MustCompile(`<video class="player(?: player-portrait)?" controls preload="metadata" playsinline poster="([^"]+)"`)
 
 func TestUploadShowAndServeVideo(t *testing.T) {
 	ts := mustServeSite(t)
