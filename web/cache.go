@@ -72,8 +72,8 @@ func newPageCache(budget int64) *pageCache {
 	return &pageCache{budget: budget, lru: list.New(), index: make(map[pageKey]*list.Element)}
 }
 
-// get returns the page stored under k if it is fresh at generation gen,
-// or nil. A stale page is removed.
+// get returns the page stored under k if it was rendered at generation
+// gen, or nil. A page from an older generation is removed.
 func (c *pageCache) get(k pageKey, gen uint64) *storedPage {
 	c.mu.Lock()
 	e, ok := c.index[k]
@@ -84,7 +84,12 @@ func (c *pageCache) get(k pageKey, gen uint64) *storedPage {
 	}
 	p := e.Value.(*storedPage)
 	if p.gen != gen {
-		c.remove(e)
+		if p.gen < gen {
+			// Stale for good. (A newer page than this reader's
+			// generation was stored by a reader that started later: it
+			// stays for them.)
+			c.remove(e)
+		}
 		c.mu.Unlock()
 		c.misses.Add(1)
 		return nil

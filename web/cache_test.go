@@ -483,3 +483,27 @@ func TestCacheablePath(t *testing.T) {
 		}
 	}
 }
+
+// A page is served only at the generation it was rendered at; an older one
+// is dropped, a newer one is kept for the readers who can see it.
+func TestPageCacheGenerations(t *testing.T) {
+	c := newPageCache(1 << 20)
+	k := pageKey{host: "h", target: "/"}
+	c.put(newStoredPage(k, 5, nil, []byte("five")))
+	if c.get(k, 5) == nil {
+		t.Fatal("a page is not served at its own generation")
+	}
+	if c.get(k, 4) != nil || c.len() != 1 {
+		t.Fatalf("a page of generation 5 was served at 4, or dropped (%d pages)", c.len())
+	}
+	c.put(newStoredPage(k, 4, nil, []byte("four"))) // a slower, older render
+	if p := c.get(k, 5); p == nil || string(p.identity.body) != "five" {
+		t.Fatal("an older render replaced a newer one")
+	}
+	if c.get(k, 6) != nil || c.len() != 0 {
+		t.Fatalf("a page of generation 5 was served at 6, or kept (%d pages)", c.len())
+	}
+	if c.bytes.Load() != 0 {
+		t.Fatalf("an empty cache counts %d bytes", c.bytes.Load())
+	}
+}
