@@ -101,13 +101,13 @@ func (e errRetry) Error() string { return e.cause.Error() }
 // waits until it is committed and applied here.
 func (n *Node) applyAsLeader(data []byte, timeout time.Duration) (uint64, error) {
 	f := n.raft.Apply(data, max(timeout, time.Millisecond))
-	err := f.Error()
+	err := n.await(f)
 	switch {
 	case err == nil:
 		return f.Index(), nil
 	case errors.Is(err, raft.ErrNotLeader), errors.Is(err, raft.ErrEnqueueTimeout):
 		return 0, errRetry{err} // never appended
-	case errors.Is(err, raft.ErrRaftShutdown):
+	case errors.Is(err, raft.ErrRaftShutdown), errors.Is(err, ErrShutdown):
 		return 0, ErrShutdown
 	default:
 		// ErrLeadershipLost and anything else: appended, fate unknown.
@@ -157,7 +157,7 @@ func (n *Node) handleRPC(req rpcRequest) rpcResponse {
 			return rpcResponse{Code: codeRejected, Msg: e.Error()}
 		}
 		f := n.raft.Apply(req.Data, timeout)
-		err = f.Error()
+		err = n.await(f)
 		if err == nil {
 			index = f.Index()
 		}
@@ -166,7 +166,7 @@ func (n *Node) handleRPC(req rpcRequest) rpcResponse {
 			return rpcResponse{Code: codeRejected, Msg: "join needs an id and an address"}
 		}
 		f := n.raft.AddVoter(raft.ServerID(req.ID), raft.ServerAddress(req.Addr), 0, timeout)
-		err = f.Error()
+		err = n.await(f)
 		if err == nil {
 			index = f.Index()
 		}
@@ -175,7 +175,7 @@ func (n *Node) handleRPC(req rpcRequest) rpcResponse {
 			return rpcResponse{Code: codeRejected, Msg: fmt.Sprintf("%q is not a member", req.ID)}
 		}
 		f := n.raft.RemoveServer(raft.ServerID(req.ID), 0, timeout)
-		err = f.Error()
+		err = n.await(f)
 		if err == nil {
 			index = f.Index()
 		}
@@ -190,5 +190,20 @@ func (n *Node) handleRPC(req rpcRequest) rpcResponse {
 		return rpcResponse{Code: codeNotLeader, Leader: string(addr), Msg: err.Error()}
 	default:
 		return rpcResponse{Code: codeNoQuorum, Msg: err.Error()}
+	}
+}
+
+// await waits for a raft future, or for this node's shutdown: raft v1.8.0
+// drops futures that are committed but not yet handed to the FSM when it
+// shuts down, and their Error would block forever. The goroutine left
+// behind then is one per such proposal, at shutdown only.
+func (n *Node) await(f raft.Future) error {
+	errc := make(chan error, 1)
+	go func() { errc <- f.Error() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-n.done:
+		return ErrShutdown
 	}
 }
