@@ -61,6 +61,12 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	if got := flash(); got != "Your vlog is published." {
 		t.Fatalf("after publishing the page says %q", got)
 	}
+	// With the script, the time reads as the reader would say it, the
+	// exact local time in its title.
+	waitFor(t, ctx, `(e => e.title !== "" && !e.textContent.includes("UTC"))(document.querySelector(".meta time"))`)
+	if when := mustGet(t, ctx, chromedp.Evaluate[string](`document.querySelector(".meta time").textContent`)); when != "just now" && !strings.Contains(when, "ago") {
+		t.Fatalf("the new vlog's time reads %q, want \"just now\" or \"… ago\"", when)
+	}
 
 	// Comment on bob's clip, then like it.
 	mustDo(t, ctx, "back to the clip", chromedp.Navigate(ts.URL+clip))

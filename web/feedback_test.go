@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,5 +127,9 @@ func TestBodiesLinkAddresses(t *testing.T) {
 		`(via <a href="http://example.org/path" rel="nofollow ugc noopener">http://example.org/path</a>)`)
 	if strings.Contains(page, `href="javascript`) {
 		t.Fatal("a javascript: address became a link")
+	}
+	// Without a script, times read in UTC inside machine-readable <time>.
+	if !regexp.MustCompile(`<time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ">\d{1,2} [A-Z][a-z]{2} \d{4} \d\d:\d\d UTC</time>`).MatchString(page) {
+		t.Fatalf("no UTC <time datetime> on the page:\n%s", page)
 	}
 }
