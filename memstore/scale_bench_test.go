@@ -115,7 +115,9 @@ func BenchmarkScale(b *testing.B) {
 // generateStore writes a data directory holding n vlogs by 100 users: the
 // users through the log, the vlogs straight into the state (no log, no
 // index), then one snapshot, whose duration it returns.
-func generateStore(b *testing.B, dir string, n int) time.Duration {
+func generateStore(b *testing.B, dir string, n int) time.Duration { return generateStoreT(b, dir, n) }
+
+func generateStoreT(b testing.TB, dir string, n int) time.Duration {
 	s, err := Open(dir, Options{NoPosters: true, SnapshotBytes: 1 << 40})
 	if err != nil {
 		b.Fatal(err)

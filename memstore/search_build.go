@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"time"
 )
@@ -51,6 +52,11 @@ func (s *Store) startIndex() {
 		s.mu.Unlock()
 		s.logger.Info("search index built", "vlogs", len(list), "words", words,
 			"queued_changes", queued, "dur", time.Since(start))
+		// The build's scratch (each range's lists, grown by doubling) is
+		// garbage now, as large as the index itself; hand it back to the
+		// system rather than keep it resident until the scavenger gets to
+		// it.
+		debug.FreeOSMemory()
 	}()
 }
 
@@ -75,11 +81,16 @@ func (ix *searchIndex) finish(postings map[string][]uint32, live map[uint64]*Vlo
 	return n
 }
 
-// buildPostings indexes list (ascending ID) on every core: each worker
+// buildPostings indexes list (ascending ID) on all cores but one, which
+// it leaves to the server starting up and answering meanwhile: each worker
 // indexes a contiguous range, and the ranges' lists are joined in order,
 // each into a slice of exactly its length.
 func buildPostings(list []*Vlog) map[string][]uint32 {
-	shards := min(runtime.GOMAXPROCS(0), max(1, len(list)/4096))
+	return buildShards(list, min(max(1, runtime.GOMAXPROCS(0)-1), max(1, len(list)/4096)))
+}
+
+// buildShards indexes list in the given number of ranges at once.
+func buildShards(list []*Vlog, shards int) map[string][]uint32 {
 	parts := make([]map[string][]uint32, shards)
 	var wg sync.WaitGroup
 	for i := range shards {

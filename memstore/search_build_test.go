@@ -82,6 +82,10 @@ func TestIndexBuiltBesideChanges(t *testing.T) {
 	if n := built.index.finish(buildPostings(list), built.vlogs); n == 0 {
 		t.Fatal("no change was queued during the build")
 	}
+	whole := buildShards(list, 1)
+	if split := buildShards(list, 3); fmt.Sprint(split) != fmt.Sprint(whole) {
+		t.Fatalf("an index built in 3 ranges differs from one built whole:\n%v\n%v", split, whole)
+	}
 	queries := append(slices.Clone(vocab), "alpha beta", "épée gamma", "missing")
 	for _, q := range queries {
 		for _, c := range []Cursor{{}, {Before: 300}, {After: 200}} {
