@@ -34,6 +34,15 @@ type playerSource struct {
 // reloads itself (no JavaScript needed).
 const refreshSeconds = 5
 
+// Main is the source shared with other sites (OpenGraph, oEmbed): the
+// largest, which is listed last; nil when nothing plays yet.
+func (p *player) Main() *playerSource {
+	if p == nil || len(p.Sources) == 0 {
+		return nil
+	}
+	return &p.Sources[len(p.Sources)-1]
+}
+
 // Portrait reports a video taller than wide: its player is sized by
 // height, so it stays portrait on the page.
 func (p *player) Portrait() bool { return p.Height > p.Width }

@@ -35,5 +35,6 @@ func (s *Site) routes() *httpraw.Mux {
 	m.HandleFunc("POST /logout", s.sessionDelete)
 	m.HandleFunc("GET /media/{hash}", s.mediaShow)
 	m.HandleFunc("GET /static/{path...}", s.staticFile)
+	m.HandleFunc("GET /favicon.ico", s.favicon)
 	return m
 }

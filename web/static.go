@@ -90,6 +90,18 @@ func staticURL(name string) (string, error) {
 	return u, nil
 }
 
+// favicon answers /favicon.ico, which browsers ask for on every site
+// whatever the page links: the site's icon, an SVG, instead of a 404
+// that a browser logs as an error.
+func (s *Site) favicon(w httpraw.ResponseWriter, r *httpraw.Request) {
+	p, ok := s.static["favicon.svg"]
+	if !ok {
+		s.notFound(w, r)
+		return
+	}
+	writeStored(w, r, p)
+}
+
 // staticFile serves an embedded asset from its stored form: an ETag for
 // cheap revalidation (304), gzip when accepted, and under its hashed name
 // Cache-Control for a year. A range request gets the identity bytes by

@@ -13,6 +13,7 @@ import (
 type vlogPage struct {
 	Vlog          *memstore.Vlog
 	Player        *player // nil without a video
+	Base          string  // the site's origin as the client named it, for links shared elsewhere
 	Comments      []*memstore.Comment
 	Likes         int
 	Liked         bool
@@ -27,6 +28,7 @@ func (s *Site) vlogPage(r *httpraw.Request, v *memstore.Vlog) vlogPage {
 		p.Liked = s.store.Liked(v.ID, u.ID)
 	}
 	p.Player = newPlayer(v.Video, u != nil && u.ID == v.AuthorID)
+	p.Base = siteURL(r)
 	return p
 }
 
