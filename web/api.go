@@ -69,7 +69,7 @@ func (s *Site) apiVlog(r *httpraw.Request, v *memstore.Vlog) apiVlog {
 		Likes: s.store.LikeCount(v.ID), Comments: s.store.CommentCount(v.ID),
 	}
 	if v.Video != nil {
-		if p := newPlayer(v.Video, false); len(p.Sources) > 0 {
+		if p := newPlayer(v.Title, v.Video, false); len(p.Sources) > 0 {
 			u := base + p.Sources[len(p.Sources)-1].Src // the largest
 			a.Video = &u
 		}

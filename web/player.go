@@ -11,6 +11,7 @@ import (
 // player is how a vlog's page shows its video: the sources to play, or
 // how far the conversion is, or why it failed.
 type player struct {
+	Title    string         // the vlog's, for the player's accessible name
 	Sources  []playerSource // what <video> plays; none while the video is being converted
 	Poster   string         // image shown before playing
 	Width    int            // displayed size, so the page reserves the space (0: unknown)
@@ -52,11 +53,11 @@ func (p *player) Pending() bool { return p != nil && p.Job.Unfinished() }
 
 // newPlayer builds the player of video v for a visitor; author says
 // whether the visitor uploaded it.
-func newPlayer(v *memstore.Video, author bool) *player {
+func newPlayer(title string, v *memstore.Video, author bool) *player {
 	if v == nil {
 		return nil
 	}
-	p := &player{
+	p := &player{Title: title,
 		Poster: posterURL(v), Width: v.Width, Height: v.Height, Duration: durationText(v.Duration),
 		Job: v.Job, Percent: v.Percent,
 	}

@@ -51,12 +51,18 @@ func parsePages() (map[string]*template.Template, error) {
 	pages := make(map[string]*template.Template, len(pageNames))
 	for _, name := range pageNames {
 		t, err := template.New("layout.html").Funcs(funcs).
-			ParseFS(templateFS, "templates/layout.html", "templates/form_parts.html", "templates/"+name+".html")
+			ParseFS(templateFS, "templates/layout.html", "templates/form_parts.html", "templates/player.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: parse template %s: %w", name, err)
 		}
 		pages[name] = t
 	}
+	// The embeddable player is a page of its own, without the layout.
+	t, err := template.New("embed.html").Funcs(funcs).ParseFS(templateFS, "templates/embed.html", "templates/player.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parse template embed: %w", err)
+	}
+	pages["embed"] = t
 	return pages, nil
 }
 

@@ -36,5 +36,7 @@ func (s *Site) routes() *httpraw.Mux {
 	m.HandleFunc("GET /media/{hash}", s.mediaShow)
 	m.HandleFunc("GET /static/{path...}", s.staticFile)
 	m.HandleFunc("GET /favicon.ico", s.favicon)
+	m.HandleFunc("GET /vlogs/{id}/embed", s.vlogEmbed)
+	m.HandleFunc("GET /oembed", s.oembed)
 	return m
 }

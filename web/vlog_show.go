@@ -27,7 +27,7 @@ func (s *Site) vlogPage(r *httpraw.Request, v *memstore.Vlog) vlogPage {
 	if u != nil {
 		p.Liked = s.store.Liked(v.ID, u.ID)
 	}
-	p.Player = newPlayer(v.Video, u != nil && u.ID == v.AuthorID)
+	p.Player = newPlayer(v.Title, v.Video, u != nil && u.ID == v.AuthorID)
 	p.Base = siteURL(r)
 	return p
 }
