@@ -27,6 +27,11 @@ type FS struct {
 	capacity int64 // 0: unlimited
 	syncs    int   // fsyncs served, files and directories
 	server   *fuse.Server
+
+	trap    func(Op) bool // armed trap, or nil (trap.go)
+	tripped chan struct{} // closed when the trap fires
+	frozen  chan struct{} // non-nil once a trap fired; closed by Cut
+	cut     bool          // the power is out until the remount
 }
 
 // Mount reads the tree under backing as the durable state and mounts it at
@@ -50,12 +55,12 @@ func Mount(backing, mountpoint string) (*FS, error) {
 
 // mount serves the current state at the mountpoint.
 func (f *FS) mount() error {
-	// No kernel caching of names or attributes beyond a request: after a
-	// remount nothing of the old state may be remembered, and within a
-	// mount every change goes through the kernel anyway.
-	zero := time.Duration(0)
+	// The kernel may cache names and attributes: within a mount every
+	// change goes through it, so its caches stay true, and a power loss
+	// remounts, which drops them all.
+	cache := time.Second
 	opts := &fs.Options{
-		EntryTimeout: &zero, AttrTimeout: &zero, NegativeTimeout: &zero,
+		EntryTimeout: &cache, AttrTimeout: &cache, NegativeTimeout: &cache,
 		MountOptions: fuse.MountOptions{
 			FsName: "powerfs", Name: "powerfs",
 			// Root in a container may mount without fusermount3.
@@ -81,7 +86,7 @@ func (f *FS) Mountpoint() string { return f.mountpoint }
 // reports it busy (a killed process's files close asynchronously).
 func (f *FS) unmount() error {
 	var err error
-	for i := 0; i < 200; i++ {
+	for i := 0; i < 50; i++ {
 		if err = f.server.Unmount(); err == nil {
 			f.server.Wait()
 			return nil
@@ -96,6 +101,7 @@ func (f *FS) unmount() error {
 // the backing directory and mounts again. Processes using the mount must
 // have exited: their open files would keep it busy.
 func (f *FS) PowerLoss(loss Loss) (Report, error) {
+	f.Cut()
 	if err := f.unmount(); err != nil {
 		return Report{}, err
 	}
@@ -107,6 +113,7 @@ func (f *FS) PowerLoss(loss Loss) (Report, error) {
 	if err != nil {
 		return rep, fmt.Errorf("powerfs: store %s: %w", f.backing, err)
 	}
+	f.reset()
 	return rep, f.mount()
 }
 
@@ -114,6 +121,7 @@ func (f *FS) PowerLoss(loss Loss) (Report, error) {
 // backing directory: a power loss with nothing mounted afterwards (nothing
 // in this model flushes on unmount).
 func (f *FS) Unmount() error {
+	f.Cut()
 	if err := f.unmount(); err != nil {
 		return err
 	}

@@ -76,6 +76,9 @@ func (n *node) Getattr(ctx context.Context, fh fs.FileHandle, out *fuse.AttrOut)
 }
 
 func (n *node) Setattr(ctx context.Context, fh fs.FileHandle, in *fuse.SetAttrIn, out *fuse.AttrOut) syscall.Errno {
+	if e := n.pfs.gate("setattr", n.nodePath("")); e != 0 {
+		return e
+	}
 	f := n.pfs
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -123,6 +126,9 @@ func (n *node) Readdir(ctx context.Context) (fs.DirStream, syscall.Errno) {
 }
 
 func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint32, out *fuse.EntryOut) (*fs.Inode, fs.FileHandle, uint32, syscall.Errno) {
+	if e := n.pfs.gate("create", n.nodePath(name)); e != 0 {
+		return nil, nil, 0, e
+	}
 	f := n.pfs
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -135,6 +141,9 @@ func (n *node) Create(ctx context.Context, name string, flags uint32, mode uint3
 }
 
 func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.EntryOut) (*fs.Inode, syscall.Errno) {
+	if e := n.pfs.gate("mkdir", n.nodePath(name)); e != 0 {
+		return nil, e
+	}
 	f := n.pfs
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -147,6 +156,9 @@ func (n *node) Mkdir(ctx context.Context, name string, mode uint32, out *fuse.En
 }
 
 func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
+	if e := n.pfs.gate("unlink", n.nodePath(name)); e != 0 {
+		return e
+	}
 	f := n.pfs
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -165,6 +177,9 @@ func (n *node) Unlink(ctx context.Context, name string) syscall.Errno {
 }
 
 func (n *node) Rmdir(ctx context.Context, name string) syscall.Errno {
+	if e := n.pfs.gate("rmdir", n.nodePath(name)); e != 0 {
+		return e
+	}
 	f := n.pfs
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -192,6 +207,9 @@ func (n *node) Rename(ctx context.Context, name string, newParent fs.InodeEmbedd
 	}
 	if flags&^renameNoReplace != 0 {
 		return syscall.EINVAL // RENAME_EXCHANGE and RENAME_WHITEOUT are not modelled
+	}
+	if e := f.gate("rename", dst.nodePath(newName)); e != 0 {
+		return e
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -242,6 +260,9 @@ func (n *node) Read(ctx context.Context, fh fs.FileHandle, dest []byte, off int6
 }
 
 func (n *node) Write(ctx context.Context, fh fs.FileHandle, p []byte, off int64) (uint32, syscall.Errno) {
+	if e := n.pfs.gate("write", n.nodePath("")); e != 0 {
+		return 0, e
+	}
 	f := n.pfs
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -266,6 +287,9 @@ func (n *node) Write(ctx context.Context, fh fs.FileHandle, p []byte, off int64)
 
 // Fsync makes a file's bytes or a directory's names durable (rules 1, 2).
 func (n *node) Fsync(ctx context.Context, fh fs.FileHandle, flags uint32) syscall.Errno {
+	if e := n.pfs.gate("fsync", n.nodePath("")); e != 0 {
+		return e
+	}
 	f := n.pfs
 	f.mu.Lock()
 	defer f.mu.Unlock()

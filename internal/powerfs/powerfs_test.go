@@ -297,3 +297,33 @@ func TestReadWriteListWhileMounted(t *testing.T) {
 		t.Fatalf("renameat2 NOREPLACE onto an existing name: %v, want EEXIST", err)
 	}
 }
+
+// A trap stops the matching operation and every later change before they
+// take effect; after the power loss the trapped rename never happened.
+func TestTrapStopsTheWorld(t *testing.T) {
+	f := MustMount(t)
+	mustWrite(t, f.path("a.tmp"), []byte("x"), true)
+	mustSyncDir(t, f.mountpoint)
+	f.SetTrap(func(op Op) bool { return op.Kind == "rename" && op.Path == "a" })
+	mustWrite(t, f.path("before"), []byte("b"), true) // not trapped
+	done := make(chan error, 1)
+	go func() { done <- os.Rename(f.path("a.tmp"), f.path("a")) }()
+	<-f.Tripped()
+	if got := readOrMissing(t, f.path("before")); got != "b" {
+		t.Fatalf("reads stopped with the trap: %q", got)
+	}
+	mustPowerLoss(t, f, Loss{})
+	if err := <-done; !errors.Is(err, syscall.EIO) {
+		t.Fatalf("trapped rename returned %v, want EIO", err)
+	}
+	if got := readOrMissing(t, f.path("a")); got != "<missing>" {
+		t.Fatalf("trapped rename took effect: a = %q", got)
+	}
+	if got := readOrMissing(t, f.path("a.tmp")); got != "x" {
+		t.Fatalf("a.tmp = %q after the trapped rename", got)
+	}
+	// The trap is gone after the power loss.
+	if err := os.Rename(f.path("a.tmp"), f.path("a")); err != nil {
+		t.Fatal(err)
+	}
+}

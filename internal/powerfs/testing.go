@@ -32,4 +32,3 @@ func MustMount(tb testing.TB) *FS {
 	})
 	return f
 }
-
