@@ -138,7 +138,16 @@ func prepareTarget(from, to string) (created bool, err error) {
 	case len(entries) > 0:
 		return false, fmt.Errorf("%s holds %d entries: %w", to, len(entries), ErrNotEmpty)
 	}
-	for _, d := range []string{to, filepath.Join(to, "wal"), filepath.Join(to, "snap")} {
+	if err := mkdirDurable(to); err != nil {
+		return created, err
+	}
+	// The marker goes first and durably: until restore removes it, vlogd
+	// refuses the directory, so a restore cut short by a crash or power
+	// loss can never pass for a smaller site.
+	if err := writeFileDurable(filepath.Join(to, wal.RestoreMarker), []byte("vlogd restore in progress\n")); err != nil {
+		return created, err
+	}
+	for _, d := range []string{filepath.Join(to, "wal"), filepath.Join(to, "snap")} {
 		if err := mkdirDurable(d); err != nil {
 			return created, err
 		}
@@ -185,6 +194,14 @@ func restore(ctx context.Context, from, to string, opts RestoreOptions) (Restore
 		r.LastTime = time.Unix(0, plan.lastTime)
 	}
 	if err := restoreBlobs(ctx, from, to, prog, &r); err != nil {
+		return r, err
+	}
+	// Everything is durable now (each step synced its files and
+	// directories): lift the marker, durably, and check the result.
+	if err := os.Remove(filepath.Join(to, wal.RestoreMarker)); err != nil {
+		return r, err
+	}
+	if err := syncDir(to); err != nil {
 		return r, err
 	}
 	// The promise: the result is a sound data directory.

@@ -63,6 +63,11 @@ func Open(dir string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(abs, dirPerm); err != nil {
 		return nil, fmt.Errorf("media: open %s: %w", abs, err)
 	}
+	// The store's own name must be durable before a blob in it is relied
+	// on; an earlier process may have made it and crashed before syncing.
+	if err := syncDir(filepath.Dir(abs), opts.NoSync); err != nil {
+		return nil, fmt.Errorf("media: open %s: sync parent: %w", abs, err)
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

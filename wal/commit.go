@@ -150,9 +150,12 @@ func (l *Log) writeBatch(first uint64, batch []*appendReq) error {
 	}
 	n, err := w.file.Write(w.buf)
 	if err == nil && n != len(w.buf) {
-		err = fmt.Errorf("short write: %d of %d bytes", n, len(w.buf))
+		err = fmt.Errorf("%w: %d of %d bytes", errShortWrite, n, len(w.buf))
 	}
 	if err != nil {
+		if isNoSpace(err) {
+			return l.noSpace("write", err)
+		}
 		return l.fail("write", err)
 	}
 	// Invariant 6: no lock is held here; readers never wait for the disk.
@@ -164,6 +167,7 @@ func (l *Log) writeBatch(first uint64, batch []*appendReq) error {
 		l.opts.ObserveBatch(len(batch), time.Since(syncStart))
 	}
 	w.size += int64(len(w.buf))
+	l.clearNoSpace()
 	l.mu.Lock()
 	l.activeEnd = w.size
 	l.sizes.add(first+uint64(len(batch))-1, int64(len(w.buf)))
@@ -203,6 +207,11 @@ func (l *Log) rollIfFull() error {
 	}
 	first := l.lastSeq.Load() + 1
 	path, err := createSegment(l.walDir, first, l.opts.NoSync)
+	if err != nil && isNoSpace(err) {
+		// Nothing was appended and the full segment is intact: refuse
+		// this batch and try the roll again with the next one.
+		return l.setNoSpace(fmt.Errorf("%w: roll segment: %w", ErrNoSpace, err))
+	}
 	if err != nil {
 		return l.breakRoll(err)
 	}

@@ -141,9 +141,33 @@
 // # Durability (Invariants 1, 5 and 6)
 //
 // Append returns only after the batch holding its record has been written
-// with one write and fdatasync has returned. A failed write or fdatasync
-// cuts the segment back to the last good offset and breaks the log: every
-// later Append fails with ErrBroken until restart, because after a failed
-// fsync the kernel's page cache can no longer be trusted to match the disk.
+// with one write and fdatasync has returned. A failed fdatasync (whatever
+// its errno), or a write that fails with an I/O error (EIO and anything
+// else not listed below), cuts the segment back to the last good offset and
+// breaks the log: every later Append fails with ErrBroken until restart,
+// because after a failed fsync the kernel may have dropped the dirty pages,
+// and its page cache can no longer be trusted to match the disk.
 // No lock that readers need is held while the disk is written.
+//
+// # A full disk
+//
+// A write refused for lack of space is not an I/O error: the kernel stored
+// nothing past what it reports, and no fsync has failed. The rule:
+//
+//  1. A batch write that fails with ENOSPC or EDQUOT, or stores fewer bytes
+//     than asked without an error (a short write), is not acknowledged and
+//     its records are not applied.
+//  2. The segment is truncated to the end of the last durable batch and
+//     fdatasynced, reopened at that offset, and read back: it must end
+//     exactly there, with a whole, checksum-valid batch holding the last
+//     acknowledged seq.
+//  3. Only when all of step 2 succeeds does Append return ErrNoSpace, which
+//     is not sticky: Full reports it, and the next Append tries again and
+//     succeeds as soon as space returns, without a restart. If any step
+//     fails, the log breaks as above.
+//  4. A segment roll that fails for lack of space refuses its batch with
+//     ErrNoSpace the same way; the full segment is untouched, and the roll
+//     is tried again with the next batch.
+//  5. An fdatasync that fails, even with ENOSPC, breaks the log (fail-stop):
+//     the data it was to make durable may be gone from the page cache.
 package wal

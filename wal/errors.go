@@ -17,6 +17,24 @@ var ErrLocked = errors.New("data directory is locked by another process")
 // wraps the original cause and names the file and offset.
 var ErrBroken = errors.New("log refuses appends after a failed write or fsync")
 
+// RestoreMarker is the file a restore keeps in a data directory until the
+// directory is complete and durable. A power loss or kill in the middle of
+// a restore leaves it behind, and a directory holding it is refused.
+const RestoreMarker = "RESTORING"
+
+// ErrRestoreUnfinished is returned by Open and Verify for a data directory
+// holding RestoreMarker: a restore into it was interrupted, so it may lack
+// any part of the state (a half-restored directory could otherwise pass for
+// an older or empty site). Remove the directory and restore again.
+var ErrRestoreUnfinished = errors.New("a restore into this directory did not finish; remove it and restore again")
+
+// ErrNoSpace is returned by Append when its batch could not be written for
+// lack of space (ENOSPC, EDQUOT or a short write). Unlike ErrBroken it is
+// not sticky: the segment was cut back to its last good offset and its tail
+// proven intact, so the next Append tries again and succeeds once space
+// returns (doc.go, "A full disk"). Nothing of the refused batch is on disk.
+var ErrNoSpace = errors.New("no space left for the log")
+
 // ErrClosed is returned by Append, Replay, Snapshot and WriteSnapshot after
 // Close.
 var ErrClosed = errors.New("log is closed")

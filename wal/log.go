@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -94,6 +95,7 @@ type Log struct {
 
 	errMu  sync.Mutex
 	broken error // sticky; wraps ErrBroken
+	full   error // the latest batch was refused for lack of space; wraps ErrNoSpace
 
 	snapMu sync.Mutex // serialises WriteSnapshot and Close
 
@@ -133,6 +135,15 @@ func open(dir string, opts Options) (*Log, error) {
 			return nil, err
 		}
 	}
+	// The directories' names must be durable before anything in them is
+	// acknowledged: a power loss would otherwise take wal/ away with every
+	// record in it. They may have been made by an earlier process that
+	// crashed before syncing, so sync every time, not only on creation.
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := syncDir(d, opts.NoSync); err != nil {
+			return nil, err
+		}
+	}
 	lock, err := lockDir(dir)
 	if err != nil {
 		return nil, err
@@ -152,6 +163,9 @@ func open(dir string, opts Options) (*Log, error) {
 // nothing until every segment has been checked (Invariant 4: damage stops
 // start-up with the data untouched).
 func (l *Log) recover() error {
+	if err := checkRestoreMarker(l.dir); err != nil {
+		return err
+	}
 	snaps, err := listSnapshots(l.snapDir)
 	if err != nil {
 		return err
@@ -271,6 +285,19 @@ func (l *Log) openSegmentFile(path string, offset int64) (File, error) {
 		file = l.opts.WrapFile(path, file)
 	}
 	return file, nil
+}
+
+// checkRestoreMarker refuses a directory a restore did not finish.
+func checkRestoreMarker(dir string) error {
+	_, err := os.Lstat(filepath.Join(dir, RestoreMarker))
+	switch {
+	case err == nil:
+		return fmt.Errorf("%s holds %s: %w", dir, RestoreMarker, ErrRestoreUnfinished)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	default:
+		return err
+	}
 }
 
 // removeTemps deletes leftover *.tmp files from an interrupted segment or

@@ -80,6 +80,9 @@ func Verify(dir string) (Report, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return r, fmt.Errorf("wal: verify %s: %w", dir, err)
 	}
+	if err := checkRestoreMarker(dir); err != nil {
+		return r, fmt.Errorf("wal: verify: %w", err)
+	}
 	sound, err := r.verifySnapshots(filepath.Join(dir, "snap"))
 	if err != nil {
 		return r, fmt.Errorf("wal: verify %s: %w", dir, err)
