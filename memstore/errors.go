@@ -20,6 +20,13 @@ var ErrForbidden = errors.New("memstore: forbidden")
 // until the process restarts and recovers from the log.
 var ErrUnavailable = errors.New("memstore: writes unavailable")
 
+// ErrNoSpace is returned by a write refused because the data directory's
+// file system is full: the log could not append its record (wal.ErrNoSpace)
+// or an upload could not be stored (ENOSPC, EDQUOT). Nothing of it was
+// saved, the store stays healthy, and the same write succeeds once space is
+// freed (no restart needed).
+var ErrNoSpace = errors.New("memstore: storage full")
+
 // ErrClosed is returned by writes after Close.
 var ErrClosed = errors.New("memstore: closed")
 

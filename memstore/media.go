@@ -96,6 +96,8 @@ func (s *Store) PutVideo(r io.Reader, limit int64) (v *Video, release func(), er
 		return nil, nil, &ValidationError{Field: "video", Msg: "must be an MP4 or WebM video (this file is not)"}
 	case errors.Is(err, media.ErrEmpty):
 		return nil, nil, &ValidationError{Field: "video", Msg: "is an empty file"}
+	case isNoSpace(err):
+		return nil, nil, fmt.Errorf("%w: %w", ErrNoSpace, err)
 	case err != nil:
 		return nil, nil, fmt.Errorf("memstore: %w", err)
 	}

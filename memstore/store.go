@@ -199,10 +199,17 @@ func (s *Store) recover() error {
 func (s *Store) Recovery() Recovery { return s.recovery }
 
 // Healthy returns nil while the store accepts writes, or the reason it does
-// not (the log's sticky failure).
+// not: the log's sticky failure (ErrUnavailable), or a full disk
+// (ErrNoSpace: the latest write was refused for lack of space and there is
+// still less than a MiB free, so the next would be too).
 func (s *Store) Healthy() error {
 	if err := s.log.Err(); err != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if full := s.log.Full(); full != nil {
+		if sp, err := s.DiskSpace(); err != nil || sp.Free < 1<<20 {
+			return fmt.Errorf("%w: %w", ErrNoSpace, full)
+		}
 	}
 	return nil
 }
@@ -228,6 +235,8 @@ func (s *Store) commit(o *op) (result, error) {
 		return result{}, ErrClosed
 	case errors.Is(err, wal.ErrBroken):
 		return result{}, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	case errors.Is(err, wal.ErrNoSpace):
+		return result{}, fmt.Errorf("%w: %w", ErrNoSpace, err)
 	case err != nil:
 		return result{}, fmt.Errorf("memstore: %v: %w", o.Kind, err)
 	}

@@ -39,6 +39,12 @@ func (s *Site) fail(w httpraw.ResponseWriter, r *httpraw.Request, err error) {
 	case errors.Is(err, httpraw.ErrMalformedForm), errors.Is(err, httpraw.ErrMalformedBody):
 		s.logger.Debug("malformed request body", "method", r.Method, "path", r.Path, "remote", r.RemoteAddr, "err", err)
 		s.errorPage(w, r, 400, "That form was malformed, so nothing was changed: "+clientMessage(err))
+	case errors.Is(err, memstore.ErrNoSpace):
+		// RFC 4918 §11.5: the server could not store what was sent. It is
+		// not a bug, and it was lost: say so, and when to retry.
+		s.logger.Error("write refused: storage full", "path", r.Path, "err", err)
+		w.Header().Set("Retry-After", "60")
+		s.errorPage(w, r, 507, "The server's storage is full, so this was not saved. Please retry the upload (or the change) later.")
 	case errors.Is(err, memstore.ErrUnavailable), errors.Is(err, memstore.ErrClosed):
 		s.logger.Error("write refused", "path", r.Path, "err", err)
 		w.Header().Set("Retry-After", "60")

@@ -161,5 +161,15 @@ func (s *Site) metrics(w httpraw.ResponseWriter, r *httpraw.Request) {
 		up = 0
 	}
 	fmt.Fprintf(bw, "# HELP vlogd_writes_up 1 while the log accepts writes, 0 after it failed.\n# TYPE vlogd_writes_up gauge\nvlogd_writes_up %d\n", up)
+	if st := s.storage(); st.err == nil {
+		low := 0
+		if st.low {
+			low = 1
+		}
+		fmt.Fprintf(bw, "# HELP vlogd_storage_free_bytes Free bytes on the data directory's file system.\n# TYPE vlogd_storage_free_bytes gauge\nvlogd_storage_free_bytes %d\n", st.space.Free)
+		fmt.Fprintf(bw, "# HELP vlogd_storage_size_bytes Size of the data directory's file system.\n# TYPE vlogd_storage_size_bytes gauge\nvlogd_storage_size_bytes %d\n", st.space.Total)
+		fmt.Fprintf(bw, "# HELP vlogd_storage_low_threshold_bytes Free space below which the server warns.\n# TYPE vlogd_storage_low_threshold_bytes gauge\nvlogd_storage_low_threshold_bytes %d\n", s.lowSpace)
+		fmt.Fprintf(bw, "# HELP vlogd_storage_low 1 while free space is below the threshold.\n# TYPE vlogd_storage_low gauge\nvlogd_storage_low %d\n", low)
+	}
 	bw.Flush()
 }

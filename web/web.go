@@ -33,6 +33,9 @@ type Options struct {
 	// client's address and scheme; see ParseTrustedProxies. nil trusts
 	// no one.
 	TrustedProxies []netip.Prefix
+	// LowSpace is the free space of the data directory's file system below
+	// which /healthz and /metrics warn; 0 means DefaultLowSpace.
+	LowSpace int64
 }
 
 // Sign-in throttling: after this many failures within loginWindow, further
@@ -52,6 +55,7 @@ type Site struct {
 	static map[string]*storedPage
 
 	maxUpload int64
+	lowSpace  int64
 	m         *Metrics
 	openConns func() int
 	proxies   proxySet
@@ -81,6 +85,10 @@ func New(store *memstore.Store, opts Options) (*Site, error) {
 		s.cache = newPageCache(DefaultPageCacheBytes)
 	case opts.PageCacheBytes > 0:
 		s.cache = newPageCache(opts.PageCacheBytes)
+	}
+	s.lowSpace = opts.LowSpace
+	if s.lowSpace <= 0 {
+		s.lowSpace = DefaultLowSpace
 	}
 	if s.maxUpload <= 0 {
 		s.maxUpload = 512 << 20

@@ -31,6 +31,8 @@ type config struct {
 	// transcodeJobs is how many videos ffmpeg converts at once; 0 means
 	// one per two CPUs.
 	transcodeJobs int
+	lowSpace      int64 // free bytes below which /healthz and /metrics warn
+	test          testKnobs
 }
 
 // envFlag is one flag with the environment variable that stands in for it
@@ -49,6 +51,7 @@ var serveFlags = []envFlag{
 	{"page-cache", "VLOGD_PAGE_CACHE", "64MiB", "render cache `size` for pages shared by anonymous readers; 0 turns it off"},
 	{"backup-to", "VLOGD_BACKUP_TO", "", "back up continuously to this `directory` while serving (see vlogd backup --help)"},
 	{"transcode-jobs", "VLOGD_TRANSCODE_JOBS", "0", "`number` of videos converted at once by ffmpeg (at low priority); 0 means one per two CPUs"},
+	{"low-space", "VLOGD_LOW_SPACE", "1GiB", "warn in /healthz and /metrics when the data directory's file system has less than this `size` free"},
 }
 
 // parseServeFlags reads the server's flags from args, falling back to the
@@ -119,6 +122,13 @@ Usage:
 		return config{}, errUsage
 	}
 	cfg.transcodeJobs = jobs
+	if cfg.lowSpace, err = media.ParseSize(*values["low-space"]); err != nil || cfg.lowSpace <= 0 {
+		fmt.Fprintf(stderr, "vlogd: -low-space %q: want a positive size like 1GiB\n", *values["low-space"])
+		return config{}, errUsage
+	}
+	if cfg.test, err = parseTestKnobs(getenv, stderr); err != nil {
+		return config{}, err
+	}
 	if cfg.data == "" {
 		fmt.Fprintln(stderr, "vlogd: -data must not be empty")
 		return config{}, errUsage

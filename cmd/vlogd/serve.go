@@ -56,6 +56,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) (err error) {
 		ObserveCommit:   metrics.ObserveCommit,
 		ObserveSnapshot: metrics.ObserveSnapshot,
 		TranscodeJobs:   cfg.transcodeJobs,
+		SegmentSize:     cfg.test.segmentSize,
+		SnapshotBytes:   cfg.test.snapshotBytes,
 	})
 	if err != nil {
 		return err
@@ -77,7 +79,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) (err error) {
 	defer stopBackup() // before store.Close: a last pass copies the whole log
 
 	srv := &httpraw.Server{Logger: logger}
-	site, err := web.New(store, web.Options{Logger: logger, MaxUpload: cfg.maxUpload, PageCacheBytes: cfg.pageCache, Metrics: metrics, OpenConns: srv.OpenConns})
+	site, err := web.New(store, web.Options{Logger: logger, MaxUpload: cfg.maxUpload, PageCacheBytes: cfg.pageCache, Metrics: metrics, OpenConns: srv.OpenConns, LowSpace: cfg.lowSpace})
 	if err != nil {
 		return err
 	}
