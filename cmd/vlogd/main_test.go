@@ -89,7 +89,13 @@ func MustStartVlogd(tb testing.TB, dataDir string, extraArgs ...string) *proc {
 // if it still runs.
 func startProcess(tb testing.TB, ready *regexp.Regexp, args ...string) (*proc, []string) {
 	tb.Helper()
-	cmd := exec.Command(vlogdBin, args...)
+	return startBinary(tb, vlogdBin, ready, args...)
+}
+
+// startBinary is startProcess for a given build of vlogd.
+func startBinary(tb testing.TB, bin string, ready *regexp.Regexp, args ...string) (*proc, []string) {
+	tb.Helper()
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "VLOGD_ADDR=", "VLOGD_DATA=", "VLOGD_BACKUP_TO=")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
