@@ -60,7 +60,7 @@ var moments = []moment{
 	}, 2},
 	{"backup copy", func(op powerfs.Op) bool {
 		return (op.Kind == "write" || op.Kind == "rename") && strings.HasPrefix(op.Path, "backup/")
-	}, 20},
+	}, 6},
 	{"backup fsync", func(op powerfs.Op) bool { return op.Kind == "fsync" && strings.HasPrefix(op.Path, "backup/") }, 20},
 }
 
@@ -144,7 +144,7 @@ func TestPowerLoss(t *testing.T) {
 			select {
 			case <-f.Tripped():
 				fired[mo.name]++
-			case <-time.After(10 * time.Second):
+			case <-time.After(30 * time.Second):
 				// The moment did not come in this round; the kill is
 				// still a power loss at a random instant.
 			}

@@ -80,7 +80,13 @@ func (c *siteClient) postVideo(tb testing.TB, ctx context.Context, base, title s
 	go func() {
 		mw.WriteField("csrf", c.csrf)
 		mw.WriteField("title", title)
-		fw, _ := mw.CreateFormFile("video", "clip.webm")
+		fw, err := mw.CreateFormFile("video", "clip.webm")
+		if err != nil {
+			// The server went away (a crash test killed it): the
+			// request has failed already.
+			pw.CloseWithError(err)
+			return
+		}
 		fw.Write(video)
 		if stall != nil {
 			// Enough to pass the type check and reach the disk.
