@@ -40,6 +40,15 @@ type Options struct {
 	// Now is the clock retention measures the window by; nil means
 	// time.Now.
 	Now func() time.Time
+	// ReferencedBlobs, when non-nil, returns the blobs that the snapshots
+	// and log kept in a directory laid out like a data directory (DEST)
+	// reference; retention then removes the other blobs once they are
+	// older than BlobGrace. nil keeps every blob (this package cannot read
+	// the records; vlogd passes memstore.ReferencedBlobs).
+	ReferencedBlobs func(dir string) (map[string]bool, error)
+	// BlobGrace is how old an unreferenced blob in DEST must be before it
+	// is removed; 0 means DefaultBlobGrace.
+	BlobGrace time.Duration
 }
 
 // Backup copies one data directory to one DEST. Open it, then Run it (or
@@ -63,6 +72,9 @@ type Backup struct {
 	snapMu   sync.Mutex
 	badSnaps map[string]bool // damaged in the data directory, reported once
 	pruned   map[string]bool // removed by retention: not to be copied again
+	// nextBlobPrune is when blob retention next reads every reference
+	// (sooner if retention removed a snapshot or segment).
+	nextBlobPrune time.Time
 }
 
 // Open prepares dest (created if missing) to receive copies of the data
@@ -95,6 +107,9 @@ func open(dataDir, dest string, opts Options) (*Backup, error) {
 	}
 	if opts.Keep <= 0 {
 		opts.Keep = DefaultKeep
+	}
+	if opts.BlobGrace <= 0 {
+		opts.BlobGrace = DefaultBlobGrace
 	}
 	if opts.Rescan <= 0 {
 		opts.Rescan = DefaultRescan

@@ -66,8 +66,13 @@
 // Options.Keep (default 7 days) is the window point-in-time restore must
 // reach: the newest snapshot written before the window began, every
 // snapshot after it and the log after it are kept; older snapshots and the
-// segments they cover are removed. Blobs are never removed: which of them
-// an old state references is memstore's knowledge, not ours.
+// segments they cover are removed. Which blobs the kept snapshots and
+// records reference is memstore's knowledge, not ours: with
+// Options.ReferencedBlobs (vlogd passes memstore.ReferencedBlobs) the blobs
+// none of them names are removed once older than Options.BlobGrace (an
+// hour, as in the live store: a blob is copied before the record naming
+// it). Without it every blob is kept. After anything was removed, DEST's
+// size and free space are logged (Backup.Usage).
 //
 // # Restore
 //

@@ -16,11 +16,28 @@ import (
 // written, so the anchor precedes every point in the window. Snapshots
 // older than the anchor go, and so do the segments whose records the anchor
 // covers (never the one being appended to). Without an anchor everything
-// is kept. Blobs are never removed (see doc.go).
+// is kept. Then the blobs that nothing kept references go (pruneBlobs), and
+// DEST's size and free space are logged when anything was removed.
 func (b *Backup) prune() error {
+	removed, err := b.pruneLog()
+	if err != nil {
+		return err
+	}
+	if err := b.pruneBlobs(removed); err != nil {
+		return err
+	}
+	if removed {
+		b.reportUsage()
+	}
+	return nil
+}
+
+// pruneLog removes the snapshots and segments before the anchor and
+// reports whether it removed any.
+func (b *Backup) pruneLog() (bool, error) {
 	snaps, err := wal.Snapshots(b.destSnap())
 	if err != nil {
-		return fmt.Errorf("backup: prune: %w", err)
+		return false, fmt.Errorf("backup: prune: %w", err)
 	}
 	cutoff := b.opts.Now().Add(-b.opts.Keep).UnixNano()
 	anchor := -1
@@ -31,10 +48,10 @@ func (b *Backup) prune() error {
 		}
 	}
 	if anchor < 0 {
-		return nil
+		return false, nil
 	}
 	if !b.older(snaps[:anchor], snaps[anchor].Seq) {
-		return nil // nothing to remove: skip reading the anchor
+		return false, nil // nothing to remove: skip reading the anchor
 	}
 	// The anchor must be sound: a restore early in the window would need it.
 	for ; anchor >= 0; anchor-- {
@@ -46,26 +63,27 @@ func (b *Backup) prune() error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("backup: prune: %w", err)
+			return false, fmt.Errorf("backup: prune: %w", err)
 		}
 		break
 	}
 	if anchor < 0 {
-		return nil
+		return false, nil
 	}
 	for _, s := range snaps[:anchor] {
 		if err := os.Remove(s.Path); err != nil {
-			return fmt.Errorf("backup: prune: %w", err)
+			return false, fmt.Errorf("backup: prune: %w", err)
 		}
 		b.pruned[filepath.Base(s.Path)] = true
 		b.logger.Info("backup: retention removed a snapshot", "path", s.Path, "seq", s.Seq)
 	}
 	if anchor > 0 {
 		if err := syncDir(b.destSnap()); err != nil {
-			return fmt.Errorf("backup: prune: %w", err)
+			return false, fmt.Errorf("backup: prune: %w", err)
 		}
 	}
-	return b.pruneSegments(snaps[anchor].Seq)
+	segsRemoved, err := b.pruneSegments(snaps[anchor].Seq)
+	return anchor > 0 || segsRemoved, err
 }
 
 // older reports whether anything in DEST is older than the anchor: a
@@ -80,12 +98,12 @@ func (b *Backup) older(before []wal.SnapshotInfo, anchorSeq uint64) bool {
 
 // pruneSegments removes the DEST segments all of whose records have seq <=
 // upTo, except the last one (it may be the one being appended to).
-func (b *Backup) pruneSegments(upTo uint64) error {
+func (b *Backup) pruneSegments(upTo uint64) (bool, error) {
 	b.logMu.Lock()
 	defer b.logMu.Unlock()
 	segs, err := wal.Segments(b.destWal())
 	if err != nil {
-		return fmt.Errorf("backup: prune: %w", err)
+		return false, fmt.Errorf("backup: prune: %w", err)
 	}
 	removed := false
 	for i := 0; i+1 < len(segs) && segs[i+1].First-1 <= upTo; i++ {
@@ -93,15 +111,15 @@ func (b *Backup) pruneSegments(upTo uint64) error {
 			break
 		}
 		if err := os.Remove(segs[i].Path); err != nil {
-			return fmt.Errorf("backup: prune: %w", err)
+			return false, fmt.Errorf("backup: prune: %w", err)
 		}
 		removed = true
 		b.logger.Info("backup: retention removed a segment", "path", segs[i].Path, "seq", segs[i].First)
 	}
 	if removed {
 		if err := syncDir(b.destWal()); err != nil {
-			return fmt.Errorf("backup: prune: %w", err)
+			return removed, fmt.Errorf("backup: prune: %w", err)
 		}
 	}
-	return nil
+	return removed, nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"vlogd/backup"
+	"vlogd/memstore"
 )
 
 const backupUsage = `Usage: vlogd backup --to DEST [--data DIR] [--keep DURATION]
@@ -31,7 +32,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 	fs := newSubcommandFlags("backup", backupUsage, stderr)
 	data := fs.String("data", envOr(getenv, "VLOGD_DATA", "./data"), "data `directory` to back up (env VLOGD_DATA)")
 	to := fs.String("to", envOr(getenv, "VLOGD_BACKUP_TO", ""), "backup `directory` (DEST), created if missing; required (env VLOGD_BACKUP_TO)")
-	keep := fs.Duration("keep", backup.DefaultKeep, "how far back point-in-time restore must reach; older snapshots and log are removed from DEST (media blobs are kept)")
+	keep := fs.Duration("keep", backup.DefaultKeep, "how far back point-in-time restore must reach; older snapshots and log, and blobs nothing kept references, are removed from DEST")
 	rescan := fs.Duration("rescan", backup.DefaultRescan, "how often to rescan the data directory in case a change event was lost")
 	level := fs.String("log-level", envOr(getenv, "VLOGD_LOG_LEVEL", "info"), "log `level`: debug (every copy), info, warn or error (env VLOGD_LOG_LEVEL)")
 	if err := parseSubcommandFlags(fs, args); err != nil {
@@ -50,7 +51,7 @@ func runBackup(ctx context.Context, args []string, getenv func(string) string, s
 		return errUsage
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
-	b, err := backup.Open(*data, *to, backup.Options{Logger: logger, Keep: *keep, Rescan: *rescan})
+	b, err := backup.Open(*data, *to, backup.Options{Logger: logger, Keep: *keep, Rescan: *rescan, ReferencedBlobs: memstore.ReferencedBlobs})
 	if err != nil {
 		return err
 	}
@@ -74,7 +75,7 @@ func startBackup(dest, dataDir string, logger *slog.Logger) (stop func(), err er
 	if dest == "" {
 		return func() {}, nil
 	}
-	b, err := backup.Open(dataDir, dest, backup.Options{Logger: logger})
+	b, err := backup.Open(dataDir, dest, backup.Options{Logger: logger, ReferencedBlobs: memstore.ReferencedBlobs})
 	if err != nil {
 		return nil, err
 	}
