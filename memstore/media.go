@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"vlogd/media"
@@ -178,26 +179,61 @@ func (s *Store) schedulePoster(v *Vlog) {
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
-		ctx, cancel := context.WithTimeout(s.bgCtx, 2*time.Minute)
-		defer cancel()
-		b, err := s.media.ExtractPoster(ctx, hash)
-		switch {
-		case errors.Is(err, media.ErrNoFFmpeg):
-			s.logger.Debug("no ffmpeg on PATH; video shown without a poster", "vlog", id)
-			return
-		case err != nil:
-			s.logger.Warn("poster extraction failed", "vlog", id, "err", err)
-			return
-		}
-		release := s.hold(b.Hash)
-		defer release()
-		_, err = s.commit(&op{Kind: opSetPoster, At: s.now().UTC(), ID: id, Hash: hash, Poster: b.Hash})
-		// A vlog deleted or re-videoed meanwhile (ErrNotFound), or a
-		// store closing, is no failure.
-		if err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrClosed) {
-			s.logger.Warn("recording poster failed", "vlog", id, "err", err)
+		// A poster that fails for lack of space is tried again later,
+		// waiting longer each time, until it is made or the store closes.
+		for wait := s.posterRetry; ; wait = min(2*wait, maxPosterRetry) {
+			err := s.makePoster(id, hash)
+			if err == nil || !posterNoSpace(err) {
+				return
+			}
+			s.logger.Warn("poster failed for lack of space; will retry", "vlog", id, "in", wait, "err", err)
+			select {
+			case <-time.After(wait):
+			case <-s.bgCtx.Done():
+				return
+			}
 		}
 	}()
+}
+
+// maxPosterRetry caps the wait between poster attempts on a full disk.
+const maxPosterRetry = 30 * time.Minute
+
+// makePoster extracts and records one poster. It logs every failure but
+// lack of space, which it returns for the caller to retry.
+func (s *Store) makePoster(id uint64, hash string) error {
+	ctx, cancel := context.WithTimeout(s.bgCtx, 2*time.Minute)
+	defer cancel()
+	b, err := s.media.ExtractPoster(ctx, hash)
+	switch {
+	case errors.Is(err, media.ErrNoFFmpeg):
+		s.logger.Debug("no ffmpeg on PATH; video shown without a poster", "vlog", id)
+		return nil
+	case posterNoSpace(err):
+		return err
+	case err != nil:
+		s.logger.Warn("poster extraction failed", "vlog", id, "err", err)
+		return nil
+	}
+	release := s.hold(b.Hash)
+	defer release()
+	_, err = s.commit(&op{Kind: opSetPoster, At: s.now().UTC(), ID: id, Hash: hash, Poster: b.Hash})
+	switch {
+	case errors.Is(err, ErrNoSpace):
+		return err
+	case err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrClosed):
+		// A vlog deleted or re-videoed meanwhile (ErrNotFound), or a
+		// store closing, is no failure.
+		s.logger.Warn("recording poster failed", "vlog", id, "err", err)
+	}
+	return nil
+}
+
+// posterNoSpace reports whether a poster failed for lack of space: an
+// ENOSPC from the store, or ffmpeg saying so on its stderr (which the
+// error carries), since ffmpeg's exit status does not tell.
+func posterNoSpace(err error) bool {
+	return err != nil && (isNoSpace(err) || errors.Is(err, ErrNoSpace) || strings.Contains(err.Error(), "No space left on device"))
 }
 
 // collectBlobs removes media blobs that no vlog references. It runs after

@@ -34,6 +34,10 @@ type Options struct {
 	BlobGrace time.Duration
 	// NoPosters turns off poster extraction even when ffmpeg is installed.
 	NoPosters bool
+	// PosterRetry is the first wait before a poster that failed for lack
+	// of space is tried again (doubling up to 30 minutes); 0 means a
+	// minute.
+	PosterRetry time.Duration
 	// NoTranscode turns off transcoding even when ffmpeg is installed:
 	// only MP4 and WebM are accepted, and played as uploaded.
 	NoTranscode bool
@@ -88,6 +92,7 @@ type Store struct {
 	media           *media.Store
 	blobGrace       time.Duration
 	noPosters       bool
+	posterRetry     time.Duration
 	observeSnapshot func(time.Duration)
 	pendingMu       sync.Mutex
 	pending         map[string]int // blobs held for records not yet committed
@@ -108,9 +113,13 @@ func Open(dir string, opts Options) (*Store, error) {
 		st:              newState(),
 		blobGrace:       opts.BlobGrace,
 		noPosters:       opts.NoPosters,
+		posterRetry:     opts.PosterRetry,
 		pending:         make(map[string]int),
 		observeSnapshot: opts.ObserveSnapshot,
 		indexReady:      make(chan struct{}),
+	}
+	if s.posterRetry <= 0 {
+		s.posterRetry = time.Minute
 	}
 	if s.blobGrace <= 0 {
 		s.blobGrace = time.Hour
