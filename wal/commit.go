@@ -2,6 +2,8 @@ package wal
 
 import (
 	"fmt"
+	"io/fs"
+	"syscall"
 	"time"
 )
 
@@ -101,6 +103,10 @@ func (l *Log) commit(batch []*appendReq) {
 		return
 	}
 	if err := l.rollIfFull(); err != nil {
+		release(batch, 0, err)
+		return
+	}
+	if err := l.checkLinked(); err != nil {
 		release(batch, 0, err)
 		return
 	}
@@ -229,6 +235,31 @@ func (l *Log) rollIfFull() error {
 		l.logger.Warn("wal: close old segment", "path", path, "err", err)
 	}
 	return nil
+}
+
+// checkLinked breaks the log when its active segment no longer has a name
+// on disk: the data directory was deleted (or the segment removed) under a
+// running server. Writes would still succeed, into a file no restart can
+// find, so acknowledging them would lose them. One fstat per batch, next to
+// an fdatasync, costs nothing that shows.
+func (l *Log) checkLinked() error {
+	f, ok := l.w.file.(interface{ Stat() (fs.FileInfo, error) })
+	if !ok {
+		return nil // a test's wrapped file
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil // the write that follows will report a real fault
+	}
+	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || st.Nlink > 0 {
+		return nil
+	}
+	broken := fmt.Errorf("%w: segment %s was removed from the data directory: %w", ErrBroken, l.w.path, fs.ErrNotExist)
+	l.errMu.Lock()
+	l.broken = broken
+	l.errMu.Unlock()
+	l.logger.Error("wal: log broken; its data directory was removed under it; refusing appends until restart", "path", l.w.path)
+	return broken
 }
 
 // breakRoll breaks the log when a new segment cannot be created: appends

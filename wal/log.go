@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -52,6 +53,17 @@ type File interface {
 	// Truncate cuts the segment back to size bytes.
 	Truncate(size int64) error
 	Close() error
+}
+
+// notWritable says plainly when err means the data directory cannot be
+// written (a read-only mount, or permissions), instead of leaving the
+// person starting the server with "open LOCK: read-only file system".
+// Other errors are returned as they are.
+func notWritable(dir string, err error) error {
+	if errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("wal: data directory %s cannot be written (%w): the log lives there, so it must be writable; fix the mount or permissions, or choose another directory", dir, err)
+	}
+	return err
 }
 
 // osFile is the production File: Sync is fdatasync, skipped under NoSync.
@@ -132,7 +144,7 @@ func open(dir string, opts Options) (*Log, error) {
 	}
 	for _, d := range []string{dir, l.walDir, l.snapDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, err
+			return nil, notWritable(dir, err)
 		}
 	}
 	// The directories' names must be durable before anything in them is
@@ -146,7 +158,7 @@ func open(dir string, opts Options) (*Log, error) {
 	}
 	lock, err := lockDir(dir)
 	if err != nil {
-		return nil, err
+		return nil, notWritable(dir, err)
 	}
 	l.lockFile = lock
 	if err := l.recover(); err != nil {

@@ -48,7 +48,7 @@ func (s *Site) fail(w httpraw.ResponseWriter, r *httpraw.Request, err error) {
 	case errors.Is(err, memstore.ErrUnavailable), errors.Is(err, memstore.ErrClosed):
 		s.logger.Error("write refused", "path", r.Path, "err", err)
 		w.Header().Set("Retry-After", "60")
-		s.errorPage(w, r, 503, "The site cannot save changes right now. Reading still works; please try again later.")
+		s.errorPage(w, r, 503, "The site cannot save changes right now: "+unhealthyReason(err)+". Reading still works.")
 	default:
 		s.logger.Error("request failed", "method", r.Method, "path", r.Path, "err", err)
 		s.errorPage(w, r, 500, "Something went wrong on our side. Nothing you sent was lost by it; please try again.")

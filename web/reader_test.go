@@ -285,7 +285,7 @@ func TestLogFailureRefusesWritesOnly(t *testing.T) {
 	armed.Store(true)
 	resp, page := alice.post(t, "/vlogs", url.Values{"title": {"lost?"}})
 	wantStatus(t, resp, 503)
-	wantContains(t, page, "cannot save changes right now")
+	wantContains(t, page, "cannot save changes right now: the write-ahead log failed; writes are refused until restart")
 	if resp.Header.Get("Retry-After") == "" {
 		t.Error("503 without Retry-After")
 	}
