@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net"
+	"net/netip"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -48,6 +50,13 @@ type conn struct {
 	remote string
 	isTLS  bool
 	state  atomic.Int32
+	// idleSince is when the connection last began to wait for a request
+	// (Unix nanoseconds), for closing the longest-idle one at MaxConns.
+	idleSince atomic.Int64
+	// addrKey is the connection's entry in Server.perAddr, when
+	// addrCounted.
+	addrKey     netip.Addr
+	addrCounted bool
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	raw    rawRequest
@@ -60,6 +69,7 @@ type conn struct {
 	inBody    bool
 	bodyWait  time.Duration
 	bodyBytes int64
+	reqStart  time.Time // the request's first byte, for Server.AccessLog
 	// tail is written right after the buffered bytes by the next flush;
 	// see writeThrough.
 	tail        []byte
@@ -98,7 +108,8 @@ func newConn(s *Server, rwc net.Conn) *conn {
 	c.req.Body = &c.body
 	c.resp.c = c
 	// A new connection counts as idle until its first byte: Shutdown may
-	// close it.
+	// close it, and so may a newer connection at MaxConns.
+	c.idleSince.Store(time.Now().UnixNano())
 	c.state.Store(stateIdle)
 	return c
 }
@@ -141,12 +152,18 @@ func (cr connReader) Read(p []byte) (int, error) {
 // work between reads, so a slow disk is never blamed on the client.
 func (c *conn) bodyDeadline(now time.Time) time.Time {
 	d := c.readTimeout
+	if d < 0 {
+		d = math.MaxInt64 // no stall limit
+	}
 	if c.minBodyRate > 0 {
 		// The wait the bytes so far pay for, at least the grace period,
 		// less what has been waited already. At or below zero the
 		// deadline is already past and the read fails at once.
 		earned := max(c.bodyGrace, time.Duration(float64(c.bodyBytes)/c.minBodyRate*float64(time.Second)))
 		d = min(d, earned-c.bodyWait)
+	}
+	if d == math.MaxInt64 {
+		return time.Time{}
 	}
 	return now.Add(d)
 }
@@ -231,6 +248,11 @@ func (c *conn) serve() {
 // waits, the connection is idle and Shutdown may close it.
 func (c *conn) awaitRequest(first bool) bool {
 	if c.br.Buffered() == 0 {
+		// Stamped before the flush, so that connections idle in the order
+		// their clients saw their last responses (MaxConns closes the
+		// oldest); the idle timeout runs from the same instant.
+		now := time.Now()
+		c.idleSince.Store(now.UnixNano())
 		// Send the last response before idling: Shutdown may close an
 		// idle connection at any moment.
 		if c.flush() != nil {
@@ -240,7 +262,11 @@ func (c *conn) awaitRequest(first bool) bool {
 		if first {
 			d = c.headerTimeout
 		}
-		c.rwc.SetReadDeadline(deadline(d))
+		if d < 0 {
+			c.rwc.SetReadDeadline(time.Time{})
+		} else {
+			c.rwc.SetReadDeadline(now.Add(d))
+		}
 	}
 	c.state.Store(stateIdle)
 	if c.srv.shuttingDown() {
@@ -254,6 +280,9 @@ func (c *conn) awaitRequest(first bool) bool {
 	}
 	// The header timeout runs from the first byte: a client trickling a
 	// header (slowloris) holds this goroutine for at most this long.
+	if c.srv.AccessLog != nil {
+		c.reqStart = time.Now()
+	}
 	c.rwc.SetReadDeadline(deadline(c.headerTimeout))
 	return true
 }
@@ -289,6 +318,9 @@ func (c *conn) serveRequest() bool {
 		}
 	}
 	w.finish()
+	if log := c.srv.AccessLog; log != nil {
+		log(r, w.status, w.written, time.Since(c.reqStart))
+	}
 	if w.err != nil {
 		return false
 	}

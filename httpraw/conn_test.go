@@ -223,8 +223,11 @@ func isTimeout(err error) bool {
 func TestSlowloris(t *testing.T) {
 	s, addr := MustServe(t, echoHandler, func(s *Server) { s.ReadHeaderTimeout = time.Minute })
 	const slow = 300
-	for range slow {
-		c, err := net.Dial("tcp", addr)
+	for i := range slow {
+		// From several addresses, each under MaxConnsPerAddr, as a
+		// slowloris that one address's cap would not stop.
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 3, byte(1+i%10))}}
+		c, err := d.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -71,9 +72,30 @@ type Server struct {
 	// written in steps, each with its own deadline, so a long download
 	// that keeps moving is not cut off). 0 means 60s.
 	WriteTimeout time.Duration
-	// MaxConns caps open connections; at the cap, Serve stops accepting
-	// until one closes. 0 means 10000.
+	// MaxConns caps open connections. At the cap, a newly accepted
+	// connection is admitted by closing the connection that has been
+	// idle (waiting for its next request) the longest, as nginx reuses
+	// its idle keep-alive connections when it runs out; when none is
+	// idle, Serve waits for one to close or go idle, and further clients
+	// wait in the kernel's backlog. So connections that went quiet can
+	// never lock new visitors out. 0 means 10000.
 	MaxConns int
+	// MaxConnsPerAddr caps the open connections from one client address
+	// (one IPv4 address, or one IPv6 /64, which a single host can
+	// usually choose from); a connection over it is closed as soon as it
+	// is accepted. Peers in TrustedProxies are exempt. 0 means 128;
+	// negative means no cap.
+	MaxConnsPerAddr int
+	// TrustedProxies are peers that carry many clients' connections (a
+	// reverse proxy) and so are exempt from MaxConnsPerAddr.
+	TrustedProxies []netip.Prefix
+	// AccessLog, when set, is called on the connection's goroutine after
+	// each response is complete (before its bytes are necessarily
+	// flushed), with the request, the status sent, the body bytes the
+	// handler wrote (for HEAD, the bytes it would have sent) and the time
+	// from the request's first byte. Requests refused while their head
+	// was read (400, 431, …) are not included.
+	AccessLog func(r *Request, status int, bytes int64, dur time.Duration)
 	// TLSConfig, when set, makes Serve wrap the listener with crypto/tls;
 	// Request.TLS is then true.
 	TLSConfig *tls.Config
@@ -89,6 +111,7 @@ type Server struct {
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
+	perAddr   map[netip.Addr]int // open connections by addrKey
 }
 
 func (s *Server) init() {
@@ -102,6 +125,7 @@ func (s *Server) init() {
 		s.connGone = make(chan struct{}, 1)
 		s.listeners = make(map[net.Listener]struct{})
 		s.conns = make(map[*conn]struct{})
+		s.perAddr = make(map[netip.Addr]int)
 	})
 }
 
@@ -142,16 +166,8 @@ func (s *Server) Serve(l net.Listener) error {
 
 	var backoff time.Duration
 	for {
-		// MaxConns: wait for a free slot before accepting, so extra
-		// clients queue in the kernel's backlog instead of costing memory.
-		select {
-		case s.sem <- struct{}{}:
-		case <-s.done:
-			return ErrServerClosed
-		}
 		rwc, err := l.Accept()
 		if err != nil {
-			<-s.sem
 			if s.shuttingDown() {
 				return ErrServerClosed
 			}
@@ -168,13 +184,155 @@ func (s *Server) Serve(l net.Listener) error {
 			continue
 		}
 		backoff = 0
+		key, counted := s.admitAddr(rwc)
+		if !counted && key.IsValid() {
+			// MaxConnsPerAddr: closed before it costs a goroutine or
+			// buffers, and before it can push anyone's idle connection
+			// out at the cap.
+			s.log.Debug("httpraw: too many connections from one address; closed", "remote", rwc.RemoteAddr().String())
+			rwc.Close()
+			continue
+		}
+		if !s.acquireSlot() {
+			rwc.Close()
+			s.releaseAddr(key, counted)
+			return ErrServerClosed
+		}
 		c := newConn(s, rwc)
+		c.addrKey, c.addrCounted = key, counted
 		if !s.trackConn(c, true) {
 			rwc.Close()
+			s.releaseAddr(key, counted)
 			<-s.sem
 			return ErrServerClosed
 		}
 		go c.serve()
+	}
+}
+
+// evictRetry is how often Serve, at MaxConns with no idle connection to
+// close, looks again for one that has gone idle since.
+const evictRetry = 50 * time.Millisecond
+
+// acquireSlot takes one of the MaxConns slots for a connection that has
+// been accepted, closing the longest-idle connection to make room when all
+// are taken. It returns false if the server shuts down while it waits.
+func (s *Server) acquireSlot() bool {
+	select {
+	case s.sem <- struct{}{}:
+		return true
+	default:
+	}
+	var retry *time.Timer
+	for {
+		// The closed connection's goroutine gives its slot back.
+		s.closeOldestIdle()
+		if retry == nil {
+			retry = time.NewTimer(evictRetry)
+			defer retry.Stop()
+		} else {
+			retry.Reset(evictRetry)
+		}
+		select {
+		case s.sem <- struct{}{}:
+			return true
+		case <-s.done:
+			return false
+		case <-retry.C:
+		}
+	}
+}
+
+// closeOldestIdle closes the connection that has waited longest for its
+// next request, if any is waiting. It scans every connection, which is
+// cheap next to what it saves and happens only at the cap.
+func (s *Server) closeOldestIdle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		var oldest *conn
+		var since int64
+		for c := range s.conns {
+			if c.state.Load() != stateIdle {
+				continue
+			}
+			if t := c.idleSince.Load(); oldest == nil || t < since {
+				oldest, since = c, t
+			}
+		}
+		if oldest == nil {
+			return
+		}
+		// The same compare-and-swap as Shutdown's: a connection whose
+		// request has begun to arrive is left alone.
+		if oldest.state.CompareAndSwap(stateIdle, stateClosed) {
+			oldest.rwc.Close()
+			return
+		}
+	}
+}
+
+// addrKey is what MaxConnsPerAddr counts connections by: the IPv4 address,
+// or the IPv6 /64. It is invalid (not counted) for peers that are not
+// IP addresses or are trusted proxies.
+func (s *Server) addrKey(rwc net.Conn) netip.Addr {
+	ta, ok := rwc.RemoteAddr().(*net.TCPAddr)
+	if !ok {
+		return netip.Addr{}
+	}
+	a, ok := netip.AddrFromSlice(ta.IP)
+	if !ok {
+		return netip.Addr{}
+	}
+	a = a.Unmap()
+	for _, p := range s.TrustedProxies {
+		if p.Contains(a) {
+			return netip.Addr{}
+		}
+	}
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		a = p.Addr()
+	}
+	return a
+}
+
+// admitAddr counts a new connection against its address. It returns the
+// key and whether it was counted; a valid key that was not counted means
+// the address is at MaxConnsPerAddr.
+func (s *Server) admitAddr(rwc net.Conn) (netip.Addr, bool) {
+	limit := orDefault(s.MaxConnsPerAddr, DefaultMaxConnsPerAddr)
+	if limit < 0 {
+		return netip.Addr{}, false
+	}
+	key := s.addrKey(rwc)
+	if !key.IsValid() {
+		return key, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.perAddr[key] >= limit {
+		return key, false
+	}
+	s.perAddr[key]++
+	return key, true
+}
+
+// releaseAddr undoes admitAddr for a connection that has closed.
+func (s *Server) releaseAddr(key netip.Addr, counted bool) {
+	if !counted {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.releaseAddrLocked(key)
+}
+
+func (s *Server) releaseAddrLocked(key netip.Addr) {
+	if n := s.perAddr[key] - 1; n > 0 {
+		s.perAddr[key] = n
+	} else {
+		delete(s.perAddr, key)
 	}
 }
 
@@ -273,6 +431,9 @@ func (s *Server) trackConn(c *conn, add bool) bool {
 		return true
 	}
 	delete(s.conns, c)
+	if c.addrCounted {
+		s.releaseAddrLocked(c.addrKey)
+	}
 	s.open.Add(-1)
 	select {
 	case s.connGone <- struct{}{}:

@@ -25,14 +25,25 @@ const shutdownGrace = 10 * time.Second
 // ctx is cancelled or serving fails. A first argument naming a subcommand
 // runs that instead of the server.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	usageOut := stderr
+	if helpRequested(args) {
+		usageOut = stdout
+	}
 	if len(args) > 0 {
+		if args[0] == "help" {
+			return runHelp(ctx, args[1:], getenv, stdout, stderr)
+		}
 		if cmd, ok := subcommands[args[0]]; ok {
-			return cmd.run(ctx, args[1:], getenv, stdout, stderr)
+			return cmd.run(ctx, args[1:], getenv, stdout, usageOut)
 		}
 	}
-	cfg, err := parseServeFlags(args, getenv, stderr)
+	cfg, err := parseServeFlags(args, getenv, usageOut)
 	if err != nil {
 		return err
+	}
+	if cfg.version {
+		fmt.Fprint(stdout, versionText())
+		return nil
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 	return serve(ctx, cfg, logger)
@@ -78,12 +89,17 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) (err error) {
 	}
 	defer stopBackup() // before store.Close: a last pass copies the whole log
 
-	srv := &httpraw.Server{Logger: logger}
-	site, err := web.New(store, web.Options{Logger: logger, MaxUpload: cfg.maxUpload, PageCacheBytes: cfg.pageCache, Metrics: metrics, OpenConns: srv.OpenConns, LowSpace: cfg.lowSpace})
+	srv := &httpraw.Server{Logger: logger, MaxConns: cfg.maxConns, MaxConnsPerAddr: cfg.maxConnsPerAddr,
+		MinBodyRate: cfg.minBodyRate, TrustedProxies: cfg.trustedProxies}
+	site, err := web.New(store, web.Options{Logger: logger, MaxUpload: cfg.maxUpload, PageCacheBytes: cfg.pageCache, Metrics: metrics, OpenConns: srv.OpenConns, LowSpace: cfg.lowSpace,
+		TrustedProxies: cfg.trustedProxies})
 	if err != nil {
 		return err
 	}
 	srv.Handler = site.Handler()
+	if cfg.accessLog {
+		srv.AccessLog = site.LogAccess
+	}
 	scheme := "http://"
 	if cfg.tlsCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)

@@ -19,4 +19,5 @@ var subcommands = map[string]subcommand{
 	"repair":  {"cut a damaged log back to its last good batch, keeping copies", runRepair},
 	"backup":  {"copy a data directory to a backup continuously", runBackup},
 	"restore": {"rebuild a data directory from a backup, to a point in time", runRestore},
+	"version": {"print the version, the revision it was built from and the Go version", runVersion},
 }
