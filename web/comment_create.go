@@ -26,6 +26,7 @@ func (s *Site) commentCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.logger.Info("comment posted", "vlog", v.ID, "id", c.ID, "user", u.Name, "client", s.clientAddr(r))
 	s.setFlash(s.viewer(r), "Your comment is posted.", flashComments)
 	seeOther(w, vlogPath(v.ID)+"#comment-"+strconv.FormatUint(c.ID, 10))
 }

@@ -62,6 +62,7 @@ func (s *Site) commentDelete(w httpraw.ResponseWriter, r *httpraw.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.logger.Info("comment deleted", "vlog", v.ID, "id", cid, "user", u.Name, "client", s.clientAddr(r))
 	s.setFlash(s.viewer(r), "The comment was deleted.", flashComments)
 	seeOther(w, vlogPath(v.ID)+"#comments")
 }

@@ -159,6 +159,7 @@ func (s *Site) readVlogForm(w httpraw.ResponseWriter, r *httpraw.Request, id uin
 				s.uploadTooLarge(w, r)
 				return sub, false
 			default:
+				s.logger.Info("video uploaded", "user", sub.user.Name, "hash", video.Hash, "type", video.Type, "bytes", video.Size, "client", s.clientAddr(r))
 				sub.release()
 				sub.in.Video, sub.release, sub.videoName = video, release, part.FileName()
 			}

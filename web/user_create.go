@@ -53,6 +53,7 @@ func (s *Site) userCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.logger.Info("signed up", "user", u.Name, "client", s.clientAddr(r))
 	if err := s.signIn(w, r, u); err != nil {
 		s.fail(w, r, err)
 		return

@@ -24,6 +24,7 @@ func (s *Site) vlogCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
 	}
 	// Invariant 1: CreateVlog returned, so the record (and before it the
 	// video) is on disk.
+	s.logger.Info("vlog created", "id", v.ID, "user", sub.user.Name, "video", v.Video != nil, "client", s.clientAddr(r))
 	s.setFlash(s.viewer(r), "Your vlog is published.", flashTop)
 	seeOther(w, vlogPath(v.ID))
 }

@@ -48,6 +48,7 @@ func (s *Site) vlogDelete(w httpraw.ResponseWriter, r *httpraw.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.logger.Info("vlog deleted", "id", v.ID, "user", u.Name, "client", s.clientAddr(r))
 	s.setFlash(s.viewer(r), "“"+v.Title+"” was deleted.", flashTop)
 	seeOther(w, "/")
 }

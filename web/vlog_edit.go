@@ -39,6 +39,7 @@ func (s *Site) vlogUpdate(w httpraw.ResponseWriter, r *httpraw.Request) {
 		s.saveFailed(w, r, v.ID, &sub, err)
 		return
 	}
+	s.logger.Info("vlog edited", "id", v.ID, "user", sub.user.Name, "client", s.clientAddr(r))
 	s.setFlash(s.viewer(r), "Your changes are saved.", flashTop)
 	seeOther(w, vlogPath(v.ID))
 }

@@ -59,8 +59,8 @@ var serveFlags = []envFlag{
 	{"backup-to", "VLOGD_BACKUP_TO", "", "back up continuously to this `directory` while serving (see vlogd backup --help)"},
 	{"transcode-jobs", "VLOGD_TRANSCODE_JOBS", "0", "`number` of videos converted at once by ffmpeg (at low priority); 0 means one per two CPUs"},
 	{"low-space", "VLOGD_LOW_SPACE", "1GiB", "warn in /healthz and /metrics when the data directory's file system has less than this `size` free"},
-	{"max-conns", "VLOGD_MAX_CONNS", "10000", "most open connections; at the cap the longest-idle one is closed to admit a new `number`"},
-	{"max-conns-per-addr", "VLOGD_MAX_CONNS_PER_ADDR", "128", "most open connections from one client address (IPv6: one /64); more are closed at once; 0 for no cap; trusted proxies are exempt (`number`)"},
+	{"max-conns", "VLOGD_MAX_CONNS", "10000", "most open `connections`; at the cap the longest-idle one is closed to admit a new one"},
+	{"max-conns-per-addr", "VLOGD_MAX_CONNS_PER_ADDR", "128", "most open `connections` from one client address (IPv6: one /64); more are closed at once; 0 for no cap; --trusted-proxy peers are exempt"},
 	{"min-body-rate", "VLOGD_MIN_BODY_RATE", "240", "slowest request body accepted after a 5s grace period, in `bytes/s` averaged; slower gets 408; 0 for no floor"},
 	{"trusted-proxy", "VLOGD_TRUSTED_PROXY", "", "reverse proxies (`CIDR[,CIDR]` or addresses) whose X-Forwarded-For/-Proto or Forwarded are believed"},
 }

@@ -46,9 +46,9 @@ func runHelp(ctx context.Context, args []string, getenv func(string) string, std
 
 // printCommands lists the commands for the server's usage text.
 func printCommands(w io.Writer) {
-	fmt.Fprintf(w, "  vlogd %-19s %s\n", "help [COMMAND]", "this text, or a command's")
+	fmt.Fprintf(w, "  vlogd %-20s %s\n", "help [COMMAND]", "this text, or a command's")
 	for _, name := range slices.Sorted(maps.Keys(subcommands)) {
-		fmt.Fprintf(w, "  vlogd %-19s %s\n", name, subcommands[name].summary)
+		fmt.Fprintf(w, "  vlogd %-20s %s\n", name, subcommands[name].summary)
 	}
 }
 

@@ -248,8 +248,8 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("parseServeFlags(--help) err = %v, want flag.ErrHelp", err)
 	}
-	for _, f := range serveFlags {
-		for _, want := range []string{"-" + f.name, f.env, f.def} {
+	for _, f := range append(serveFlags, boolFlags...) {
+		for _, want := range []string{"--" + f.name, f.env, f.def} {
 			if !strings.Contains(stderr.String(), want) {
 				t.Errorf("--help does not mention %q:\n%s", want, stderr.String())
 			}

@@ -77,25 +77,30 @@ func copyTree(tb testing.TB, src, dst string) {
 // flag is a usage error (exit 2) that changes nothing.
 func TestSubcommandFlags(t *testing.T) {
 	flags := map[string][]string{
-		"verify":  {"-data", "VLOGD_DATA"},
-		"repair":  {"-data", "VLOGD_DATA"},
-		"backup":  {"-data", "-to", "-keep", "168h0m0s", "-rescan", "-log-level", "VLOGD_BACKUP_TO"},
-		"restore": {"-from", "-data", "-until-seq", "-until", "RFC 3339"},
+		"verify":  {"--data", "VLOGD_DATA"},
+		"repair":  {"--data", "VLOGD_DATA"},
+		"backup":  {"--data", "--to", "--keep", "168h0m0s", "--rescan", "--log-level", "VLOGD_BACKUP_TO"},
+		"restore": {"--from", "--data", "--until-seq", "--until", "RFC 3339"},
+		"version": {"revision"},
 	}
 	if len(flags) != len(subcommands) {
 		t.Fatalf("subcommands %v, want exactly %v", len(subcommands), len(flags))
 	}
 	noEnv := func(string) string { return "" }
 	for name, want := range flags {
-		var stderr bytes.Buffer
-		err := Run(context.Background(), []string{name, "--help"}, noEnv, io.Discard, &stderr)
+		// Help asked for is output: stdout, nothing on stderr.
+		var stdout, stderr bytes.Buffer
+		err := Run(context.Background(), []string{name, "--help"}, noEnv, &stdout, &stderr)
 		if !errors.Is(err, flag.ErrHelp) {
 			t.Errorf("vlogd %s --help err = %v, want flag.ErrHelp", name, err)
 		}
 		for _, w := range append(want, "Usage: vlogd "+name) {
-			if !strings.Contains(stderr.String(), w) {
-				t.Errorf("vlogd %s --help does not mention %q:\n%s", name, w, stderr.String())
+			if !strings.Contains(stdout.String(), w) {
+				t.Errorf("vlogd %s --help does not mention %q on stdout:\n%s", name, w, stdout.String())
 			}
+		}
+		if stderr.Len() != 0 {
+			t.Errorf("vlogd %s --help wrote to stderr: %q", name, stderr.String())
 		}
 		for _, args := range [][]string{{"--bogus"}, {"stray"}} {
 			if err := Run(context.Background(), append([]string{name}, args...), noEnv, io.Discard, io.Discard); !errors.Is(err, errUsage) {
