@@ -57,12 +57,12 @@ type conn struct {
 	// addrCounted.
 	addrKey     netip.Addr
 	addrCounted bool
-	br     *bufio.Reader
-	bw     *bufio.Writer
-	raw    rawRequest
-	req    Request
-	resp   response
-	body   body
+	br          *bufio.Reader
+	bw          *bufio.Writer
+	raw         rawRequest
+	req         Request
+	resp        response
+	body        body
 	// inBody: socket reads are for a request body and get the deadline of
 	// bodyDeadline; bodyWait and bodyBytes are the time spent waiting and
 	// the bytes received since the body began.
