@@ -54,8 +54,12 @@
 //
 // Timeouts: an idle timeout between requests, a header timeout from the
 // first byte of a request (a slow-header client holds one goroutine for at
-// most that long), a body timeout per read, and a write timeout per write.
-// Server.MaxConns caps open connections.
+// most that long), a minimum body rate after a grace period (a body
+// trickled slower gets 408) with a stall timeout per read, and a write
+// timeout per write. Server.MaxConns caps open connections; at the cap the
+// longest-idle connection is closed to admit a new one, so idle keep-alive
+// connections cannot lock new clients out. Server.MaxConnsPerAddr caps one
+// client address's connections.
 //
 // # Responses
 //
