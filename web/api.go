@@ -62,7 +62,7 @@ func apiVideoOf(base string, v *memstore.Video) *apiVideo {
 }
 
 func (s *Site) apiVlog(r *httpraw.Request, v *memstore.Vlog) apiVlog {
-	base := siteURL(r)
+	base := s.baseURL
 	a := apiVlog{
 		ID: v.ID, URL: base + vlogPath(v.ID), Title: v.Title, Body: v.Body, Author: v.Author,
 		Created: v.Created, Updated: v.Updated,

@@ -28,9 +28,9 @@ func (s *Site) commentDeleteConfirm(w httpraw.ResponseWriter, r *httpraw.Request
 	})
 }
 
-// deletableComment finds comment cid of v if u may delete it (its author
-// or the vlog's): ErrNotFound when there is no such comment, ErrForbidden
-// when u may not.
+// deletableComment finds comment cid of v if u may delete it (its author,
+// the vlog's, or the site's owner): ErrNotFound when there is no such
+// comment, ErrForbidden when u may not.
 func (s *Site) deletableComment(v *memstore.Vlog, u *memstore.User, cid string) (*memstore.Comment, error) {
 	id, ok := parseID(cid)
 	if !ok {
@@ -38,7 +38,7 @@ func (s *Site) deletableComment(v *memstore.Vlog, u *memstore.User, cid string) 
 	}
 	for _, c := range s.store.Comments(v.ID) {
 		if c.ID == id {
-			if c.AuthorID != u.ID && v.AuthorID != u.ID {
+			if c.AuthorID != u.ID && v.AuthorID != u.ID && !u.Owner {
 				return nil, memstore.ErrForbidden
 			}
 			return c, nil
@@ -47,7 +47,8 @@ func (s *Site) deletableComment(v *memstore.Vlog, u *memstore.User, cid string) 
 	return nil, memstore.ErrNotFound
 }
 
-// commentDelete removes a comment, for its author or the vlog's author.
+// commentDelete removes a comment, for its author, the vlog's author or
+// the site's owner.
 func (s *Site) commentDelete(w httpraw.ResponseWriter, r *httpraw.Request) {
 	_, v, u, ok := s.vlogAction(w, r)
 	if !ok {

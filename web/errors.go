@@ -25,6 +25,11 @@ func (s *Site) fail(w httpraw.ResponseWriter, r *httpraw.Request, err error) {
 		s.notFound(w, r)
 	case errors.Is(err, memstore.ErrForbidden):
 		s.errorPage(w, r, 403, "Only the author of this vlog may change it.")
+	case errors.Is(err, errHashBusy):
+		// Too many sign-ins and sign-ups at once: refuse rather than queue
+		// without bound (each hash holds 19 MiB).
+		w.Header().Set("Retry-After", hashRetryAfter)
+		s.errorPage(w, r, 503, "The site is busy checking other passwords. Please try again in a few seconds.")
 	case errors.Is(err, httpraw.ErrBodyTooLarge):
 		s.errorPage(w, r, 413, "That submission is too large.")
 	case errors.Is(err, httpraw.ErrUnsupportedMediaType):

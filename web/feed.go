@@ -67,7 +67,7 @@ const feedSize = 20
 // feed serves the newest vlogs as an Atom feed. Entry content is plain
 // text: encoding/xml escapes it, and feed readers render no markup from it.
 func (s *Site) feed(w httpraw.ResponseWriter, r *httpraw.Request) {
-	base := siteURL(r)
+	base := s.baseURL
 	page := s.store.Vlogs(memstore.Cursor{}, feedSize)
 	f := atomFeed{
 		ID:    base + "/",
@@ -128,14 +128,3 @@ func enclosure(base string, v *memstore.Video) atomLink {
 }
 
 func atomTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// siteURL is the site's own origin as the client addressed it. The render
-// cache keys pages by exactly r.Host and r.TLS (pageKey): whatever else
-// this comes to read must join that key.
-func siteURL(r *httpraw.Request) string {
-	scheme := "http://"
-	if r.TLS {
-		scheme = "https://"
-	}
-	return scheme + r.Host
-}

@@ -39,7 +39,7 @@ func (s *Site) oembed(w httpraw.ResponseWriter, r *httpraw.Request) {
 		writeJSON(w, 501, map[string]string{"error": "only format=json is served"})
 		return
 	}
-	base := siteURL(r)
+	base := s.baseURL
 	u, err := url.Parse(q.Get("url"))
 	id, ok := uint64(0), false
 	if err == nil && strings.EqualFold(u.Scheme+"://"+u.Host, base) {

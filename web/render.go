@@ -19,7 +19,7 @@ var templateFS embed.FS
 
 // pageNames are the templates under templates/ that render a whole page
 // inside layout.html.
-var pageNames = []string{"vlog_list", "vlog_form", "vlog_show", "user_form", "session_form", "error", "confirm"}
+var pageNames = []string{"vlog_list", "vlog_form", "vlog_show", "user_form", "session_form", "error", "confirm", "invite_list"}
 
 var funcs = template.FuncMap{
 	"date":     func(t time.Time) string { return t.Format("2 Jan 2006") },

@@ -35,7 +35,16 @@ func (s *Site) sessionCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
 	}
 	nameKey, addrKey := strings.ToLower(name), s.clientAddr(r)
 
-	if wait := max(s.loginByName.wait(nameKey), s.loginByAddr.wait(addrKey)); wait > 0 {
+	// An attempt counts against both throttles as it starts, before the
+	// costly hash: a flood of concurrent attempts is cut off at the limit
+	// instead of being counted only once it has failed.
+	wait := s.loginByAddr.attempt(addrKey)
+	if wait == 0 {
+		if wait = s.loginByName.attempt(nameKey); wait > 0 {
+			s.loginByAddr.forgive(addrKey) // refused before it started
+		}
+	}
+	if wait > 0 {
 		secs := int((wait + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		s.errorPage(w, r, 429, "Too many failed sign-ins. Please wait "+strconv.Itoa((secs+59)/60)+" minute(s) and try again.")
@@ -49,19 +58,23 @@ func (s *Site) sessionCreate(w httpraw.ResponseWriter, r *httpraw.Request) {
 	}
 	// The hash is always computed, even for an unknown name, so timing
 	// does not tell which names exist.
-	match, err := checkPassword(hash, password)
+	match, err := s.check(hash, password)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	if lookupErr != nil || !match {
-		s.loginByName.fail(nameKey)
-		s.loginByAddr.fail(addrKey)
 		data.Errors.add("username", "Wrong username or password.")
 		s.render(w, r, 422, "session_form", data)
 		return
 	}
+	// Only the right password learns that the account is disabled.
+	if u.Disabled {
+		s.errorPage(w, r, 403, "This account has been disabled by the site's owner.")
+		return
+	}
 	s.loginByName.reset(nameKey)
+	s.loginByAddr.forgive(addrKey)
 	if err := s.signIn(w, r, u); err != nil {
 		s.fail(w, r, err)
 		return

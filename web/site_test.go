@@ -36,7 +36,8 @@ type siteOption func(*siteConfig)
 
 func mustServeSite(tb testing.TB, opts ...siteOption) *testSite {
 	tb.Helper()
-	cfg := siteConfig{store: memstore.Options{NoSync: true, NoPosters: true, NoTranscode: true}, srv: &httpraw.Server{}}
+	// Most tests need several accounts; the sign-up policy tests choose.
+	cfg := siteConfig{store: memstore.Options{NoSync: true, NoPosters: true, NoTranscode: true}, srv: &httpraw.Server{}, web: Options{Signup: SignupOpen}}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
@@ -45,11 +46,18 @@ func mustServeSite(tb testing.TB, opts ...siteOption) *testSite {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	site, err := New(store, cfg.web)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	scheme := "http://"
+	if srv.TLSConfig != nil {
+		scheme = "https://"
+	}
+	if cfg.web.BaseURL == "" {
+		cfg.web.BaseURL = scheme + ln.Addr().String() // as the binary does without --base-url
+	}
+	site, err := New(store, cfg.web)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -63,10 +71,6 @@ func mustServeSite(tb testing.TB, opts ...siteOption) *testSite {
 		}
 		store.Close()
 	})
-	scheme := "http://"
-	if srv.TLSConfig != nil {
-		scheme = "https://"
-	}
 	return &testSite{URL: scheme + ln.Addr().String(), Store: store, Site: site}
 }
 

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// throttle counts failures per key (a username, a client address) in a
+// throttle counts attempts per key (a username, a client address) in a
 // sliding window and says how long a key must wait once it has failed too
 // often. It lives in memory only: a restart forgives everyone, which costs
 // an attacker a restart they cannot cause.
@@ -40,11 +40,36 @@ func (t *throttle) wait(key string) time.Duration {
 	return times[len(times)-t.limit].Add(t.window).Sub(now)
 }
 
-// fail records a failed attempt by key.
-func (t *throttle) fail(key string) {
+// attempt records an attempt by key as it starts, unless key has used up
+// its attempts: then it records nothing and returns how long key must
+// wait. Checking and counting under one lock means a thousand attempts
+// arriving together cannot all slip past the check before the first one
+// fails.
+func (t *throttle) attempt(key string) time.Duration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	now := t.now()
+	times := t.recent(key, now)
+	if len(times) >= t.limit {
+		return times[len(times)-t.limit].Add(t.window).Sub(now)
+	}
+	t.record(key, now)
+	return 0
+}
+
+// forgive takes back key's latest attempt (it succeeded).
+func (t *throttle) forgive(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if times := t.fails[key]; len(times) > 1 {
+		t.fails[key] = times[:len(times)-1]
+	} else {
+		delete(t.fails, key)
+	}
+}
+
+// record adds an attempt at now. Callers hold t.mu.
+func (t *throttle) record(key string, now time.Time) {
 	if len(t.fails) >= maxThrottleKeys {
 		for k := range t.fails {
 			t.recent(k, now)

@@ -83,7 +83,7 @@ func (s *Site) readVlogForm(w httpraw.ResponseWriter, r *httpraw.Request, id uin
 	}
 
 	v := s.viewer(r)
-	if !sameOrigin(r) {
+	if !s.sameOrigin(r) {
 		s.errorPage(w, r, 403, "This form was sent from another site, so it was refused.")
 		return sub, false
 	}
@@ -116,7 +116,7 @@ func (s *Site) readVlogForm(w httpraw.ResponseWriter, r *httpraw.Request, id uin
 				s.failUpload(w, r, err)
 				return sub, false
 			}
-			csrfOK = validCSRF(r, v, token)
+			csrfOK = s.validCSRF(r, v, token)
 		}
 		if !csrfOK {
 			// The token comes first in the form; anything before it, or a

@@ -18,5 +18,7 @@ func (s *Site) userShow(w httpraw.ResponseWriter, r *httpraw.Request) {
 		return
 	}
 	p := s.store.VlogsBy(u.ID, c, memstore.DefaultPageSize)
-	s.render(w, r, 200, "vlog_list", s.listView(p, "Vlogs by "+u.Name, u.Name+" has not posted anything yet.", pageLink("/users/"+u.Name, nil)))
+	lv := s.listView(p, "Vlogs by "+u.Name, u.Name+" has not posted anything yet.", pageLink("/users/"+u.Name, nil))
+	lv.Account = u
+	s.render(w, r, 200, "vlog_list", lv)
 }

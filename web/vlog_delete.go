@@ -1,7 +1,10 @@
 package web
 
 import (
+	"errors"
+
 	"vlogd/httpraw"
+	"vlogd/memstore"
 )
 
 // confirmView is the data of a page that asks before deleting.
@@ -14,7 +17,7 @@ type confirmView struct {
 	Cancel  string // where "Cancel" goes back to
 }
 
-// vlogDeleteConfirm asks the author whether to delete the vlog: a page
+// vlogDeleteConfirm asks the author (or the owner) whether to delete the vlog: a page
 // with a form, so it works without scripts and a stray click deletes
 // nothing.
 func (s *Site) vlogDeleteConfirm(w httpraw.ResponseWriter, r *httpraw.Request) {
@@ -26,7 +29,8 @@ func (s *Site) vlogDeleteConfirm(w httpraw.ResponseWriter, r *httpraw.Request) {
 	if u == nil {
 		return
 	}
-	if err := s.store.CanChange(v.ID, u.ID); err != nil {
+	// The owner may delete anyone's vlog (moderation), though not edit it.
+	if err := s.store.CanChange(v.ID, u.ID); err != nil && !(errors.Is(err, memstore.ErrForbidden) && u.Owner) {
 		s.fail(w, r, err)
 		return
 	}
@@ -37,8 +41,8 @@ func (s *Site) vlogDeleteConfirm(w httpraw.ResponseWriter, r *httpraw.Request) {
 	})
 }
 
-// vlogDelete deletes a vlog on behalf of its author and goes to the list,
-// which says that it was deleted.
+// vlogDelete deletes a vlog on behalf of its author, or of the owner, and
+// goes to the list, which says that it was deleted.
 func (s *Site) vlogDelete(w httpraw.ResponseWriter, r *httpraw.Request) {
 	_, v, u, ok := s.vlogAction(w, r)
 	if !ok {

@@ -20,7 +20,7 @@ func (s *Site) vlogEmbed(w httpraw.ResponseWriter, r *httpraw.Request) {
 	if !ok {
 		return
 	}
-	data := vlogPage{Vlog: v, Player: newPlayer(v.Title, v.Video, false), Base: siteURL(r)}
+	data := vlogPage{Vlog: v, Player: newPlayer(v.Title, v.Video, false), Base: s.baseURL}
 	var buf bytes.Buffer
 	if err := s.pages["embed"].Execute(&buf, data); err != nil {
 		s.fail(w, r, err)

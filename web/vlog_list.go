@@ -29,6 +29,9 @@ type listView struct {
 	Count string
 	// Words are the searched words, marked in titles and excerpts.
 	Words []string
+	// Account is the user whose page this is, for the owner's disable
+	// button; nil on other listings.
+	Account *memstore.User
 }
 
 // invite is a call to action in an empty listing: Text is the link's text
@@ -45,6 +48,9 @@ func countText(noun string, offset, n, total int) string {
 	}
 	return fmt.Sprintf("%s %d–%d of %d", noun, offset+1, offset+n, total)
 }
+
+// link is an anchor's address and words.
+type link struct{ Href, Text string }
 
 // listView turns a page into the template's data. link builds the address
 // of another page of the same listing from its cursor.
@@ -86,11 +92,14 @@ func (s *Site) vlogList(w httpraw.ResponseWriter, r *httpraw.Request) {
 	}
 	p := s.store.Vlogs(c, memstore.DefaultPageSize)
 	lv := s.listView(p, "Vlogs", "No vlogs yet.", pageLink("/", nil))
-	if s.store.UserCount() == 0 {
+	switch {
+	case s.store.UserCount() == 0 && s.signup == SignupClosed:
+		lv.Empty = "This site is new and has no accounts yet. Its owner makes the first one on the server with: vlogd user add NAME"
+	case s.store.UserCount() == 0:
 		// A new site: the first account is its owner's.
 		lv.Empty = "This site is new and has no owner yet."
 		lv.Invite = &invite{Href: "/signup", Text: "Sign up to become its owner", After: " and write the first vlog."}
-	} else {
+	default:
 		lv.Invite = &invite{Href: "/vlogs/new", Text: "Write the first vlog", After: "."}
 	}
 	s.render(w, r, 200, "vlog_list", lv)

@@ -28,7 +28,7 @@ func (s *Site) vlogPage(r *httpraw.Request, v *memstore.Vlog) vlogPage {
 		p.Liked = s.store.Liked(v.ID, u.ID)
 	}
 	p.Player = newPlayer(v.Title, v.Video, u != nil && u.ID == v.AuthorID)
-	p.Base = siteURL(r)
+	p.Base = s.baseURL
 	return p
 }
 

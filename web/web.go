@@ -14,7 +14,8 @@ import (
 type Options struct {
 	// Logger receives handler errors; nil discards.
 	Logger *slog.Logger
-	// Now is the clock of the sign-in throttle; nil means time.Now.
+	// Now is the clock of the sign-in throttle and of invite expiry;
+	// nil means time.Now.
 	Now func() time.Time
 	// MaxUpload is the largest video accepted, in bytes; 0 means 512 MiB.
 	MaxUpload int64
@@ -36,6 +37,27 @@ type Options struct {
 	// LowSpace is the free space of the data directory's file system below
 	// which /healthz and /metrics warn; 0 means DefaultLowSpace.
 	LowSpace int64
+	// Signup is who may make an account; "" means SignupInvite.
+	Signup SignupPolicy
+	// BaseURL is the site's canonical origin ("https://vlog.example"),
+	// the one source of every absolute URL it writes (feed, API). It is
+	// never taken from a request's Host. "" means http://localhost; the
+	// binary passes --base-url or its listen address.
+	BaseURL string
+	// CanonicalOrigin, when set, says BaseURL was configured (--base-url)
+	// rather than derived from the listen address: forms sent from that
+	// origin are accepted even when the request itself arrived over plain
+	// HTTP from a proxy that terminates TLS.
+	CanonicalOrigin bool
+	// Secret keys the CSRF tokens and the invite links; it must stay the
+	// same across restarts for them to survive. Empty means a random one
+	// for this process.
+	Secret []byte
+	// HashConcurrency is how many password hashes may run at once; 0
+	// means one per core. HashQueue is how many more may wait; 0 means
+	// four per core, negative none.
+	HashConcurrency int
+	HashQueue       int
 }
 
 // Sign-in throttling: after this many failures within loginWindow, further
@@ -60,6 +82,14 @@ type Site struct {
 	openConns func() int
 	proxies   proxySet
 	cache     *pageCache // nil: every page is rendered per request
+
+	now        func() time.Time
+	signup     SignupPolicy
+	baseURL    string // no trailing slash
+	baseOrigin origin // zero unless Options.CanonicalOrigin
+	csrfKey    []byte
+	inviteKey  []byte
+	hashes     *hashGate
 
 	loginByName, loginByAddr *throttle
 	// pending holds videos of refused forms for their next try; flash the
@@ -100,10 +130,26 @@ func New(store *memstore.Store, opts Options) (*Site, error) {
 	if now == nil {
 		now = time.Now
 	}
+	s.now = now
 	s.loginByName = newThrottle(loginFailuresPerName, loginWindow, now)
 	s.loginByAddr = newThrottle(loginFailuresPerAddr, loginWindow, now)
 	s.pending = newPendingUploads(now)
 	s.flash = newFlashes(now)
+	s.hashes = newHashGate(opts.HashConcurrency, opts.HashQueue, hashMaxWait)
+	var err error
+	if s.signup, err = ParseSignupPolicy(string(opts.Signup)); err != nil {
+		return nil, err
+	}
+	if err := s.setBaseURL(opts.BaseURL, opts.CanonicalOrigin); err != nil {
+		return nil, err
+	}
+	secret := opts.Secret
+	if len(secret) == 0 {
+		if secret, err = randomBytes(32); err != nil {
+			return nil, err
+		}
+	}
+	s.csrfKey, s.inviteKey = deriveKey(secret, "csrf"), deriveKey(secret, "invite")
 	token, err := newToken()
 	if err != nil {
 		return nil, err

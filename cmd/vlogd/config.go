@@ -40,6 +40,8 @@ type config struct {
 	trustedProxies  []netip.Prefix // peers whose forwarding headers are believed
 	accessLog       bool           // one info line per request
 	version         bool           // --version: print it and exit
+	signup          web.SignupPolicy
+	baseURL         string // canonical origin; "" means the listen address
 }
 
 // envFlag is one flag with the environment variable that stands in for it
@@ -63,6 +65,8 @@ var serveFlags = []envFlag{
 	{"max-conns-per-addr", "VLOGD_MAX_CONNS_PER_ADDR", "128", "most open `connections` from one client address (IPv6: one /64); more are closed at once; 0 for no cap; --trusted-proxy peers are exempt"},
 	{"min-body-rate", "VLOGD_MIN_BODY_RATE", "240", "slowest request body accepted after a 5s grace period, in `bytes/s` averaged; slower gets 408; 0 for no floor"},
 	{"trusted-proxy", "VLOGD_TRUSTED_PROXY", "", "reverse proxies (`CIDR[,CIDR]` or addresses) whose X-Forwarded-For/-Proto or Forwarded are believed"},
+	{"signup", "VLOGD_SIGNUP", "invite", "who may make an account: `policy` open, invite (links from the owner) or closed"},
+	{"base-url", "VLOGD_BASE_URL", "", "canonical origin for absolute URLs (feed, API), e.g. https://vlog.example; default the listen `URL`"},
 }
 
 // boolFlags are the server's on/off flags, given as --name or
@@ -154,6 +158,11 @@ Usage:
 	if cfg.test, err = parseTestKnobs(getenv, stderr); err != nil {
 		return config{}, err
 	}
+	if cfg.signup, err = web.ParseSignupPolicy(*values["signup"]); err != nil {
+		fmt.Fprintf(stderr, "vlogd: --signup %q: want open, invite or closed\n", *values["signup"])
+		return config{}, errUsage
+	}
+	cfg.baseURL = strings.TrimSuffix(*values["base-url"], "/")
 	cfg.accessLog, cfg.version = *bools["access-log"], *version
 	if err := parseNetFlags(&cfg, values, stderr); err != nil {
 		return config{}, err

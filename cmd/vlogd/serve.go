@@ -89,17 +89,13 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) (err error) {
 	}
 	defer stopBackup() // before store.Close: a last pass copies the whole log
 
-	srv := &httpraw.Server{Logger: logger, MaxConns: cfg.maxConns, MaxConnsPerAddr: cfg.maxConnsPerAddr,
-		MinBodyRate: cfg.minBodyRate, TrustedProxies: cfg.trustedProxies}
-	site, err := web.New(store, web.Options{Logger: logger, MaxUpload: cfg.maxUpload, PageCacheBytes: cfg.pageCache, Metrics: metrics, OpenConns: srv.OpenConns, LowSpace: cfg.lowSpace,
-		TrustedProxies: cfg.trustedProxies})
+	secret, err := loadSecret(dataDir)
 	if err != nil {
 		return err
 	}
-	srv.Handler = site.Handler()
-	if cfg.accessLog {
-		srv.AccessLog = site.LogAccess
-	}
+
+	srv := &httpraw.Server{Logger: logger, MaxConns: cfg.maxConns, MaxConnsPerAddr: cfg.maxConnsPerAddr,
+		MinBodyRate: cfg.minBodyRate, TrustedProxies: cfg.trustedProxies}
 	scheme := "http://"
 	if cfg.tlsCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
@@ -113,7 +109,23 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) (err error) {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	logger.Info("listening", "addr", scheme+ln.Addr().String(), "data", dataDir)
+	defer ln.Close() // for the returns before Serve owns it
+	// Absolute URLs use --base-url, else the address listened on; never
+	// a request's Host header.
+	baseURL := cfg.baseURL
+	if baseURL == "" {
+		baseURL = scheme + ln.Addr().String()
+	}
+	site, err := web.New(store, web.Options{Logger: logger, MaxUpload: cfg.maxUpload, PageCacheBytes: cfg.pageCache, Metrics: metrics, OpenConns: srv.OpenConns, LowSpace: cfg.lowSpace,
+		TrustedProxies: cfg.trustedProxies, Signup: cfg.signup, BaseURL: baseURL, CanonicalOrigin: cfg.baseURL != "", Secret: secret})
+	if err != nil {
+		return err
+	}
+	srv.Handler = site.Handler()
+	if cfg.accessLog {
+		srv.AccessLog = site.LogAccess
+	}
+	logger.Info("listening", "addr", scheme+ln.Addr().String(), "data", dataDir, "signup", cfg.signup, "base_url", baseURL)
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -20,4 +20,5 @@ var subcommands = map[string]subcommand{
 	"backup":  {"copy a data directory to a backup continuously", runBackup},
 	"restore": {"rebuild a data directory from a backup, to a point in time", runRestore},
 	"version": {"print the version, the revision it was built from and the Go version", runVersion},
+	"user":    {"add an account (the owner, on a new site) without a server", runUser},
 }
