@@ -72,11 +72,12 @@ func (s *Site) setBaseURL(raw string, canonical bool) error {
 	return nil
 }
 
-// requestOrigin is the origin r was addressed to as this server saw it:
-// the scheme of its own connection and the Host header.
-func requestOrigin(r *httpraw.Request) origin {
+// requestOrigin is the origin r was addressed to: the Host header, and
+// https when the client came over TLS, to vlogd or to a trusted proxy
+// that says so (X-Forwarded-Proto), else http.
+func (s *Site) requestOrigin(r *httpraw.Request) origin {
 	scheme := "http"
-	if r.TLS {
+	if s.secure(r) {
 		scheme = "https"
 	}
 	o, _ := makeOrigin(scheme, r.Host)

@@ -95,8 +95,9 @@ func (s *Site) validCSRF(r *httpraw.Request, v viewer, submitted string) bool {
 
 // sameOrigin reports whether r, a POST, was sent by a page of this site as
 // far as the browser says: the Origin (or, lacking it, the Referer) must
-// name the scheme, host and port r was addressed to, or the configured
-// canonical origin (--base-url, for a proxy that terminates TLS). Requests
+// name the scheme, host and port r was addressed to (the scheme as a
+// trusted proxy reports it), or the configured canonical origin
+// (--base-url). Requests
 // with neither header, such as from curl, rely on the CSRF token alone.
 func (s *Site) sameOrigin(r *httpraw.Request) bool {
 	src := r.Header.Get("Origin")
@@ -110,7 +111,7 @@ func (s *Site) sameOrigin(r *httpraw.Request) bool {
 	if !ok {
 		return false // includes "Origin: null" from sandboxed or privacy-sensitive contexts
 	}
-	return o == requestOrigin(r) || (s.baseOrigin != origin{} && o == s.baseOrigin)
+	return o == s.requestOrigin(r) || (s.baseOrigin != origin{} && o == s.baseOrigin)
 }
 
 // postForm parses a url-encoded POST and checks that it comes from this

@@ -100,7 +100,23 @@ func TestOriginSchemeHostPort(t *testing.T) {
 			t.Errorf("Origin %q: %d, want %d", tt.origin, resp.StatusCode, tt.status)
 		}
 	}
+	// An untrusted peer's X-Forwarded-Proto changes nothing.
+	alice.header = http.Header{"Origin": {"https://" + u.Host}, "X-Forwarded-Proto": {"https"}}
+	if resp, _ := alice.post(t, "/vlogs", url.Values{"title": {"forwarded"}}); resp.StatusCode != 403 {
+		t.Errorf("untrusted X-Forwarded-Proto https with an https Origin: %d, want 403", resp.StatusCode)
+	}
 	alice.header = http.Header{}
+
+	// A trusted proxy's X-Forwarded-Proto gives the scheme.
+	behind := mustServeSite(t, func(c *siteConfig) { c.web.TrustedProxies, _ = ParseTrustedProxies("127.0.0.0/8") })
+	carol := behind.signUp(t, "carol")
+	bu, _ := url.Parse(behind.URL)
+	for origin, want := range map[string]int{"https://" + bu.Host: 303, "http://" + bu.Host: 403} {
+		carol.header = http.Header{"Origin": {origin}, "X-Forwarded-Proto": {"https"}}
+		if resp, _ := carol.post(t, "/vlogs", url.Values{"title": {"t"}}); resp.StatusCode != want {
+			t.Errorf("trusted X-Forwarded-Proto https, Origin %q: %d, want %d", origin, resp.StatusCode, want)
+		}
+	}
 
 	// Behind a proxy that terminates TLS, --base-url names the origin the
 	// browser sees.
