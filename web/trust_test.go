@@ -272,3 +272,45 @@ func TestSignInBusyIs503(t *testing.T) {
 		t.Fatalf("sign-in after: %d, want 303", resp.StatusCode)
 	}
 }
+
+// Through the site: of 30 concurrent wrong sign-ins for one name, the
+// throttle lets exactly 5 start (and reach the hash) and answers the rest
+// 429 at once, because attempts count when they start. (The per-address
+// limit works the same way; the name's keeps the hashes few.)
+func TestConcurrentSignInsThrottledAtStart(t *testing.T) {
+	ts := mustServeSite(t, func(c *siteConfig) {
+		c.web.HashConcurrency, c.web.HashQueue, c.web.HashMaxWait = 1, 100, time.Hour
+	})
+	c := ts.newClient(t)
+	token := c.token(t)
+	const attempts = 30
+	statuses := make(chan int, attempts)
+	var wg sync.WaitGroup
+	for range attempts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			form := url.Values{"csrf": {token}, "username": {"ghost"}, "password": {"wrong password"}}
+			req, _ := http.NewRequest("POST", ts.URL+"/login", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := c.http.Do(req)
+			if err != nil {
+				t.Error(err)
+				statuses <- -1
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	counts := map[int]int{}
+	for st := range statuses {
+		counts[st]++
+	}
+	if counts[422] != loginFailuresPerName || counts[429] != attempts-loginFailuresPerName {
+		t.Fatalf("statuses %v, want %d×422 and %d×429", counts, loginFailuresPerName, attempts-loginFailuresPerName)
+	}
+}

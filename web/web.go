@@ -55,9 +55,11 @@ type Options struct {
 	Secret []byte
 	// HashConcurrency is how many password hashes may run at once; 0
 	// means one per core. HashQueue is how many more may wait; 0 means
-	// four per core, negative none.
+	// four per core, negative none. HashMaxWait is how long a queued
+	// hash waits for its turn before the attempt gets 503; 0 means 3s.
 	HashConcurrency int
 	HashQueue       int
+	HashMaxWait     time.Duration
 }
 
 // Sign-in throttling: after this many failures within loginWindow, further
@@ -135,7 +137,11 @@ func New(store *memstore.Store, opts Options) (*Site, error) {
 	s.loginByAddr = newThrottle(loginFailuresPerAddr, loginWindow, now)
 	s.pending = newPendingUploads(now)
 	s.flash = newFlashes(now)
-	s.hashes = newHashGate(opts.HashConcurrency, opts.HashQueue, hashMaxWait)
+	maxWait := opts.HashMaxWait
+	if maxWait <= 0 {
+		maxWait = hashMaxWait
+	}
+	s.hashes = newHashGate(opts.HashConcurrency, opts.HashQueue, maxWait)
 	var err error
 	if s.signup, err = ParseSignupPolicy(string(opts.Signup)); err != nil {
 		return nil, err
