@@ -26,9 +26,9 @@ func runUserAdd(tb testing.TB, dir, name, password string) (string, error) {
 	return string(out), err
 }
 
-// newSiteClient is a visitor with its own cookies and the CSRF token of
+// newAnonClient is a visitor with its own cookies and the CSRF token of
 // its first form.
-func newSiteClient(tb testing.TB, base string) *siteClient {
+func newAnonClient(tb testing.TB, base string) *siteClient {
 	tb.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &siteClient{http: &http.Client{
@@ -65,7 +65,7 @@ func TestUserAddMakesTheOwner(t *testing.T) {
 		t.Fatalf("user add with a password of NULs: %v\n%s", err, out)
 	}
 	p := MustStartVlogd(t, dir, "--signup", "closed")
-	c := newSiteClient(t, p.URL)
+	c := newAnonClient(t, p.URL)
 	if code, body := c.get(t, p.URL+"/signup"); code != 403 || !strings.Contains(body, "does not take new accounts") {
 		t.Fatalf("GET /signup on a closed site = %d\n%s", code, body)
 	}
@@ -118,11 +118,11 @@ func TestAccountsSurviveRestart(t *testing.T) {
 		}
 		return u.Query().Get("invite")
 	}
-	guest := newSiteClient(t, p.URL)
+	guest := newAnonClient(t, p.URL)
 	guest.mustPost(t, p.URL, "/signup", url.Values{"username": {"guest"}, "password": {testPassword}, "invite": {code(links[0][1])}}, 303)
 	owner.mustPost(t, p.URL, "/users/guest/disable", url.Values{"disabled": {"1"}}, 303)
 	pending := code(links[1][1])
-	anon := newSiteClient(t, p.URL) // its form token must outlive the restarts
+	anon := newAnonClient(t, p.URL) // its form token must outlive the restarts
 
 	for _, restart := range []string{"SIGKILL", "SIGTERM"} {
 		if restart == "SIGKILL" {
@@ -138,13 +138,13 @@ func TestAccountsSurviveRestart(t *testing.T) {
 		if _, page := owner.get(t, p.URL+"/invites"); !strings.Contains(page, "used by guest") || !strings.Contains(page, pending) {
 			t.Fatalf("after %s the invites page lost state:\n%s", restart, page)
 		}
-		c := newSiteClient(t, p.URL)
+		c := newAnonClient(t, p.URL)
 		c.mustPost(t, p.URL, "/login", url.Values{"username": {"guest"}, "password": {testPassword}}, 403) // still disabled
 		c.mustPost(t, p.URL, "/signup", url.Values{"username": {"reuser"}, "password": {testPassword}, "invite": {code(links[0][1])}}, 403)
 		c.mustPost(t, p.URL, "/signup", url.Values{"username": {"nobody"}, "password": {testPassword}}, 403)
 		anon.mustPost(t, p.URL, "/login", url.Values{"username": {"owner"}, "password": {"wrong password"}}, 422)
 	}
-	late := newSiteClient(t, p.URL)
+	late := newAnonClient(t, p.URL)
 	late.mustPost(t, p.URL, "/signup", url.Values{"username": {"late"}, "password": {testPassword}, "invite": {pending}}, 303)
 }
 

@@ -66,7 +66,7 @@ var serveFlags = []envFlag{
 	{"min-body-rate", "VLOGD_MIN_BODY_RATE", "240", "slowest request body accepted after a 5s grace period, in `bytes/s` averaged; slower gets 408; 0 for no floor"},
 	{"trusted-proxy", "VLOGD_TRUSTED_PROXY", "", "reverse proxies (`CIDR[,CIDR]` or addresses) whose X-Forwarded-For/-Proto or Forwarded are believed"},
 	{"signup", "VLOGD_SIGNUP", "invite", "who may make an account: `policy` open, invite (links from the owner) or closed"},
-	{"base-url", "VLOGD_BASE_URL", "", "canonical origin for absolute URLs (feed, API), e.g. https://vlog.example; default the listen `URL`"},
+	{"base-url", "VLOGD_BASE_URL", "", "canonical origin for absolute URLs (feed, API, embeds), e.g. https://vlog.example; default the listen `URL`"},
 }
 
 // boolFlags are the server's on/off flags, given as --name or

@@ -69,7 +69,7 @@ func TestSignInFloodBoundedMemory(t *testing.T) {
 	defer func() { vlogdBin = old }()
 	p := MustStartVlogd(t, t.TempDir())
 	signUp(t, p.URL, "owner")
-	anon := newSiteClient(t, p.URL)
+	anon := newAnonClient(t, p.URL)
 	base, _ := url.Parse(p.URL)
 	cookies := anon.http.Jar.Cookies(base)
 	pid := p.cmd.Process.Pid
