@@ -82,6 +82,7 @@ func TestSubcommandFlags(t *testing.T) {
 		"backup":  {"--data", "--to", "--keep", "168h0m0s", "--rescan", "--log-level", "VLOGD_BACKUP_TO"},
 		"restore": {"--from", "--data", "--until-seq", "--until", "RFC 3339"},
 		"version": {"revision"},
+		"user":    {"--data", "VLOGD_DATA", "NAME"},
 	}
 	if len(flags) != len(subcommands) {
 		t.Fatalf("subcommands %v, want exactly %v", len(subcommands), len(flags))
