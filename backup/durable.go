@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"vlogd/wal"
 )
 
 // tmpExt marks a file being written; it gets its real name by rename only
@@ -16,20 +18,7 @@ const tmpExt = ".tmp"
 
 // syncDir fsyncs a directory so that the creations, renames and removals in
 // it are durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("fsync directory %s: %w", dir, err)
-	}
-	return nil
-}
+func syncDir(dir string) error { return wal.SyncDir(dir) }
 
 // mkdirDurable creates dir (and missing parents) and fsyncs the parent of
 // every directory it created, so the new directory survives a crash.

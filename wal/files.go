@@ -124,6 +124,16 @@ func LockDir(dir string) (*os.File, error) { return lockDir(dir) }
 // TruncateSynced cuts the file at path to size bytes and fsyncs it.
 func TruncateSynced(path string, size int64) error { return truncateSynced(path, size) }
 
+// SyncDir fsyncs the directory dir so that the creations, renames and
+// removals in it are durable, for tools that write files of their own
+// beside the log (a backup, the server's secret).
+func SyncDir(dir string) error {
+	if err := syncDir(dir, false); err != nil {
+		return fmt.Errorf("fsync directory %s: %w", dir, err)
+	}
+	return nil
+}
+
 // Fdatasync flushes f's data, and the metadata needed to read it back, to
 // stable storage, retrying on EINTR.
 func Fdatasync(f *os.File) error { return fdatasync(f) }

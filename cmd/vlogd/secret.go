@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"vlogd/wal"
 )
 
 // secretName is the file in the data directory holding the server's
@@ -55,24 +57,11 @@ func loadSecret(dataDir string) ([]byte, error) {
 		err = os.Rename(tmp, path)
 	}
 	if err == nil {
-		err = syncDir(dataDir)
+		err = wal.SyncDir(dataDir)
 	}
 	if err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("secret: %w", err)
 	}
 	return b, nil
-}
-
-// syncDir fsyncs a directory so that a rename in it is durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
