@@ -67,6 +67,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) (err error) {
 		ObserveCommit:   metrics.ObserveCommit,
 		ObserveSnapshot: metrics.ObserveSnapshot,
 		TranscodeJobs:   cfg.transcodeJobs,
+		NoTranscode:     cfg.test.noTranscode,
 		SegmentSize:     cfg.test.segmentSize,
 		SnapshotBytes:   cfg.test.snapshotBytes,
 	})

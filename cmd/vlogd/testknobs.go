@@ -13,11 +13,23 @@ import (
 type testKnobs struct {
 	segmentSize   int64 // VLOGD_TEST_SEGMENT_SIZE: wal segment size in bytes
 	snapshotBytes int64 // VLOGD_TEST_SNAPSHOT_BYTES: log bytes between snapshots
+	// noTranscode (VLOGD_TEST_NO_TRANSCODE=1) keeps videos as uploaded,
+	// as without ffmpeg: the power-loss test's rounds stay short and its
+	// file system holds no ffmpeg writers when the power goes.
+	noTranscode bool
 }
 
 // parseTestKnobs reads the VLOGD_TEST_* variables; unset means default (0).
 func parseTestKnobs(getenv func(string) string, stderr io.Writer) (testKnobs, error) {
 	var k testKnobs
+	switch s := getenv("VLOGD_TEST_NO_TRANSCODE"); s {
+	case "", "0":
+	case "1":
+		k.noTranscode = true
+	default:
+		fmt.Fprintf(stderr, "vlogd: VLOGD_TEST_NO_TRANSCODE=%q: want 1 or 0\n", s)
+		return k, errUsage
+	}
 	for _, v := range []struct {
 		env string
 		dst *int64
