@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"vlogd/internal/testdeadline"
 )
 
 // content is a vlog's title and body (and video hash, "" for none).
@@ -229,7 +231,7 @@ func (lg *powerLedger) check(tb testing.TB, c *siteClient, base string, round in
 // canSignIn reports whether name signs in with the test password.
 func canSignIn(tb testing.TB, base, name string) bool {
 	tb.Helper()
-	c := newSiteClient()
+	c := newSiteClient(testdeadline.Remaining(tb))
 	if err := c.fetchToken(context.Background(), base); err != nil {
 		tb.Fatal(err)
 	}
@@ -240,11 +242,14 @@ func canSignIn(tb testing.TB, base, name string) bool {
 	return resp.StatusCode == 303 && !strings.HasPrefix(resp.Header.Get("Location"), "/login")
 }
 
-func newSiteClient() *siteClient {
+// newSiteClient returns a visitor with its own cookies whose requests give
+// up after timeout (0: only when their context ends, as the writers'
+// do when the round's power goes).
+func newSiteClient(timeout time.Duration) *siteClient {
 	jar, _ := cookiejar.New(nil)
 	return &siteClient{http: &http.Client{
 		Jar:           jar,
-		Timeout:       60 * time.Second, // a ceiling for hangs only
+		Timeout:       timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}}
 }
@@ -418,7 +423,7 @@ func (lg *powerLedger) writers(c *siteClient, base string, clip []byte, round in
 	signer := func(ctx context.Context) {
 		for i := 0; ctx.Err() == nil && i < 2; i++ {
 			name := fmt.Sprintf("u%d_%d", round, i)
-			u := newSiteClient()
+			u := newSiteClient(0) // ctx ends with the round
 			if u.fetchToken(ctx, base) != nil {
 				return
 			}
